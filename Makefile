@@ -1,0 +1,43 @@
+# Two commands on a fresh machine (see README):  make setup demo   and   make test
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU wheel that lies on this project's machines; elsewhere pip downloads the same release.
+TORCH_SPEC ?= torch==2.13.0
+export TQDM_DISABLE ?= 1
+
+.PHONY: setup fonts demo test test-slow test-gpu lint bench clean
+
+setup: $(STAMP) fonts
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+# Debian's handwriting fonts add writers beyond the PyPI ones; skipped where apt is absent.
+fonts:
+	bash scripts/install_fonts.sh
+
+demo: setup
+	$(BIN)/text-recognizer data generate --kind lines --n 64 --seed 0 --out data/demo-lines
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" --cov --cov-report=term --cov-report=xml -p no:cacheprovider
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+test-gpu:
+	PYTHONPATH=. python3 -m pytest -m gpu
+
+lint: $(STAMP)
+	$(BIN)/pre-commit run --all-files
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .coverage coverage.xml htmlcov

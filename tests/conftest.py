@@ -1,0 +1,74 @@
+"""Markers, the GPU policy, per-test seeding and hypothesis profiles for the whole suite.
+
+GPU policy: a ``gpu`` test skips with a reason when CUDA is absent, so the CPU lane shows what
+it did not run; but a run that *selected* the GPU lane (``-m gpu``) on a machine without CUDA
+is refused outright, because a lane that silently skips everything is a false green.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover
+    settings = None
+
+if settings is not None:
+    settings.register_profile("dev", max_examples=60, deadline=None)
+    settings.register_profile(
+        "ci",
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    _default_profile = "ci" if os.environ.get("CI") else "dev"
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
+
+
+def selects_gpu_lane(markexpr: str) -> bool:
+    """True when a ``-m`` expression selects gpu tests and nothing unmarked (``gpu and not slow``)."""
+    if not markexpr:
+        return False
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    with_gpu = expression.evaluate(lambda name, **_: name == "gpu")
+    without = expression.evaluate(lambda name, **_: False)
+    return with_gpu and not without
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if selects_gpu_lane(config.option.markexpr) and not torch.cuda.is_available():
+        raise pytest.UsageError(
+            "the GPU lane was selected (-m gpu) but no CUDA device is visible "
+            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda}). Run it on a GPU "
+            "runner; on a CPU machine use -m 'not slow', which skips gpu tests with a reason."
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if torch.cuda.is_available():
+        return
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA device: run the GPU lane with `pytest -m gpu`")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything(request: pytest.FixtureRequest) -> int:
+    """Seed python, numpy and torch from the test's id, so each test is reproducible alone."""
+    seed = zlib.crc32(request.node.nodeid.encode()) % (2**31)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return seed

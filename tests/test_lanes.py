@@ -1,0 +1,68 @@
+"""The lane policy of tests/conftest.py: gpu tests skip visibly on CPU, a GPU-lane run refuses."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import selects_gpu_lane
+
+pytest_plugins = ["pytester"]
+
+CONFTEST = Path(__file__).with_name("conftest.py").read_text()
+INI = """
+[pytest]
+addopts = --strict-markers -p no:cacheprovider
+markers =
+    slow: slow
+    gpu: gpu
+    data: data
+"""
+TESTS = """
+import pytest
+
+@pytest.mark.gpu
+def test_needs_cuda():
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("markexpr", "selected"),
+    [
+        ("gpu", True),
+        ("gpu and not slow", True),
+        ("not slow", False),
+        ("not gpu", False),
+        ("", False),
+        ("slow or gpu", True),
+        ("gpu or not slow", False),
+    ],
+)
+def test_gpu_lane_selection_is_read_from_the_mark_expression(markexpr, selected):
+    assert selects_gpu_lane(markexpr) is selected
+
+
+@pytest.fixture
+def lane_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(CONFTEST)
+    pytester.makeini(INI)
+    pytester.makepyfile(test_lane=TESTS)
+    return pytester
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the policy on a machine without CUDA")
+def test_selecting_the_gpu_lane_without_cuda_fails_loudly(lane_project):
+    result = lane_project.runpytest("-m", "gpu")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*GPU lane was selected*no CUDA device is visible*"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the policy on a machine without CUDA")
+def test_cpu_lane_skips_gpu_tests_with_a_reason_in_the_summary(lane_project):
+    result = lane_project.runpytest("-m", "not slow", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*SKIPPED*needs a CUDA device*pytest -m gpu*"])

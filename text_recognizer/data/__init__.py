@@ -1,0 +1,1 @@
+"""Data sets, generators and DataModules; every data set is described by one manifest table."""

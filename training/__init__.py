@@ -1,0 +1,1 @@
+"""Training entry point and model staging."""
