@@ -34,16 +34,24 @@ if settings is not None:
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
 
 
-def selects_gpu_lane(markexpr: str) -> bool:
-    """True when a ``-m`` expression selects gpu tests and nothing unmarked (``gpu and not slow``)."""
+def selects_lane(markexpr: str, marker: str) -> bool:
+    """True when a ``-m`` expression selects ``marker`` tests but not unmarked ones.
+
+    ``gpu`` and ``gpu and not slow`` select the gpu lane; ``not slow`` does not.
+    """
     if not markexpr:
         return False
     from _pytest.mark.expression import Expression
 
     expression = Expression.compile(markexpr)
-    with_gpu = expression.evaluate(lambda name, **_: name == "gpu")
+    with_marker = expression.evaluate(lambda name, **_: name == marker)
     without = expression.evaluate(lambda name, **_: False)
-    return with_gpu and not without
+    return with_marker and not without
+
+
+def selects_gpu_lane(markexpr: str) -> bool:
+    """True when a ``-m`` expression selects the GPU lane."""
+    return selects_lane(markexpr, "gpu")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,12 +64,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if torch.cuda.is_available():
-        return
     skip_gpu = pytest.mark.skip(reason="needs a CUDA device: run the GPU lane with `pytest -m gpu`")
+    skip_data = pytest.mark.skip(reason="downloads a real data set: run with `pytest -m data`")
+    has_cuda = torch.cuda.is_available()
+    wants_data = selects_lane(config.option.markexpr, "data")
     for item in items:
-        if "gpu" in item.keywords:
+        if item.get_closest_marker("gpu") and not has_cuda:
             item.add_marker(skip_gpu)
+        if item.get_closest_marker("data") and not wants_data:
+            item.add_marker(skip_data)
 
 
 @pytest.fixture(autouse=True)

@@ -36,3 +36,13 @@ def test_sha256_file_matches_known_digest(tmp_path):
     path.write_bytes(b"abc")
     expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert sha256_file(path) == expected
+
+
+def test_written_files_get_ordinary_permissions_not_mkstemps_private_ones(tmp_path):
+    target = tmp_path / "shared.txt"
+    old_mask = os.umask(0o022)
+    try:
+        atomic_write_text(target, "readable")
+    finally:
+        os.umask(old_mask)
+    assert target.stat().st_mode & 0o777 == 0o644

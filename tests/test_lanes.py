@@ -66,3 +66,21 @@ def test_cpu_lane_skips_gpu_tests_with_a_reason_in_the_summary(lane_project):
     result = lane_project.runpytest("-m", "not slow", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*SKIPPED*needs a CUDA device*pytest -m gpu*"])
+
+
+def test_data_tests_skip_unless_the_data_lane_is_selected(pytester: pytest.Pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        test_download="import pytest\n\n@pytest.mark.data\ndef test_fetch():\n    pass\n"
+    )
+    pytester.runpytest("-rs").assert_outcomes(skipped=1)
+    pytester.runpytest("-m", "data").assert_outcomes(passed=1)
+
+
+def test_a_folder_named_data_does_not_make_its_tests_data_tests(pytester: pytest.Pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makeini(INI)
+    pytester.mkpydir("data")
+    pytester.path.joinpath("data", "test_parse.py").write_text("def test_parse():\n    pass\n")
+    pytester.runpytest().assert_outcomes(passed=1)

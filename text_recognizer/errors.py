@@ -43,3 +43,11 @@ class DataSetLayoutError(TextRecognizerError, ValueError):
 
 class ModelInputError(TextRecognizerError, ValueError):
     """A model got a tensor of the wrong shape, or a config names an unknown model or preset."""
+
+
+class StagedModelError(TextRecognizerError, ValueError):
+    """A staged model folder or a checkpoint is missing, incomplete or of an unknown kind."""
+
+
+class ExportParityError(TextRecognizerError, RuntimeError):
+    """An exported model (TorchScript/ONNX) disagrees with the eager model beyond tolerance."""

@@ -1,0 +1,92 @@
+"""MicroBatcher on its own: the queue bound, batching and error isolation, without HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from PIL import Image
+
+from tests.api.fakes import INVALID_WIDTH, SizeReadingRecognizer
+from text_recognizer.api.batching import MicroBatcher, QueueFullError
+from text_recognizer.errors import InvalidImageError
+
+
+def image(width: int) -> Image.Image:
+    return Image.new("L", (width, 20), 255)
+
+
+async def until(condition) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("condition never held")
+
+
+def run_with_held_model(scenario) -> None:
+    """Run ``scenario(batcher, recognizer)`` with the model blocked until the scenario frees it."""
+    recognizer = SizeReadingRecognizer()
+    recognizer.gate.clear()
+
+    async def main() -> None:
+        batcher = MicroBatcher(recognizer, max_queue=2, max_batch_size=4, window_s=0.0)
+        batcher.start()
+        try:
+            await scenario(batcher, recognizer)
+        finally:
+            recognizer.gate.set()
+            await batcher.stop()
+
+    asyncio.run(main())
+
+
+def test_submit_beyond_the_queue_limit_fails_at_once() -> None:
+    async def scenario(batcher, recognizer) -> None:
+        first = asyncio.ensure_future(batcher.submit(image(60), "lines"))
+        await until(recognizer.entered.is_set)
+        waiting = [asyncio.ensure_future(batcher.submit(image(61 + i), "lines")) for i in range(2)]
+        await until(lambda: batcher.queued == 2)
+
+        with pytest.raises(QueueFullError):
+            await batcher.submit(image(70), "lines")
+        recognizer.gate.set()
+        texts = [prediction.text for prediction in await asyncio.gather(first, *waiting)]
+        assert texts == ["60x20", "61x20", "62x20"]
+        assert recognizer.batch_sizes == [1, 2]
+
+    run_with_held_model(scenario)
+
+
+def test_failing_batch_is_retried_one_by_one_so_only_the_bad_image_fails() -> None:
+    async def scenario(batcher, recognizer) -> None:
+        first = asyncio.ensure_future(batcher.submit(image(60), "lines"))
+        await until(recognizer.entered.is_set)
+        bad = asyncio.ensure_future(batcher.submit(image(INVALID_WIDTH), "lines"))
+        good = asyncio.ensure_future(batcher.submit(image(80), "lines"))
+        await until(lambda: batcher.queued == 2)
+        recognizer.gate.set()
+
+        assert (await first).text == "60x20"
+        assert (await good).text == "80x20"
+        with pytest.raises(InvalidImageError):
+            await bad
+
+    run_with_held_model(scenario)
+
+
+def test_requests_whose_client_left_are_not_sent_to_the_model() -> None:
+    async def scenario(batcher, recognizer) -> None:
+        first = asyncio.ensure_future(batcher.submit(image(60), "lines"))
+        await until(recognizer.entered.is_set)
+        abandoned = asyncio.ensure_future(batcher.submit(image(90), "lines"))
+        await until(lambda: batcher.queued == 1)
+        abandoned.cancel()
+        recognizer.gate.set()
+        await first
+        await until(lambda: batcher.queued == 0)
+        await asyncio.sleep(0.01)
+
+        assert recognizer.batch_sizes == [1]
+
+    run_with_held_model(scenario)

@@ -1,0 +1,224 @@
+"""The synthetic generator: pure per-sample rendering, honest splits, reproducible data sets."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fontpkg")
+pytest.importorskip("wordfreq")
+
+from text_recognizer.data import synthetic  # noqa: E402
+from text_recognizer.data.fonts import HELD_OUT_WRITERS, discover_fonts  # noqa: E402
+from text_recognizer.data.manifest import read_manifest  # noqa: E402
+from text_recognizer.data.synthetic import SyntheticConfig, render_sample  # noqa: E402
+from text_recognizer.errors import ManifestError, TextRecognizerError  # noqa: E402
+from text_recognizer.io import sha256_file  # noqa: E402
+from text_recognizer.vocab import DEFAULT_VOCABULARY  # noqa: E402
+
+LINES = SyntheticConfig(kind="lines", seed=11)
+PARAGRAPHS = SyntheticConfig(kind="paragraphs", seed=11)
+
+
+def image_bytes(sample: synthetic.SyntheticSample) -> bytes:
+    return synthetic.encode_png(sample.image)
+
+
+@pytest.fixture(scope="module")
+def line_samples() -> list[synthetic.SyntheticSample]:
+    return [render_sample(LINES, index) for index in range(24)]
+
+
+@pytest.fixture(scope="module")
+def paragraph_samples() -> list[synthetic.SyntheticSample]:
+    return [render_sample(PARAGRAPHS, index) for index in range(3)]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    """The same tiny data set generated twice into two folders."""
+    first = tmp_path_factory.mktemp("first")
+    second = tmp_path_factory.mktemp("second")
+    return (
+        synthetic.generate_dataset(first, "lines", 6, seed=3),
+        synthetic.generate_dataset(second, "lines", 6, seed=3),
+    )
+
+
+def test_a_sample_is_a_pure_function_of_config_and_index() -> None:
+    alone = render_sample(LINES, 5)
+    for index in (9, 2):  # other samples rendered in between change nothing
+        render_sample(LINES, index)
+    again = render_sample(LINES, 5)
+    assert (again.text, again.writer, again.split) == (alone.text, alone.writer, alone.split)
+    assert image_bytes(again) == image_bytes(alone)
+
+
+def test_different_indices_and_seeds_give_different_samples() -> None:
+    assert render_sample(LINES, 0).text != render_sample(LINES, 1).text
+    other_seed = dataclasses.replace(LINES, seed=12)
+    assert render_sample(LINES, 0).text != render_sample(other_seed, 0).text
+
+
+def test_lines_and_paragraphs_of_one_seed_are_independent_streams() -> None:
+    line = render_sample(LINES, 0).text
+    assert not render_sample(PARAGRAPHS, 0).text.startswith(line)
+
+
+def test_labels_are_in_the_vocabulary_and_within_line_limits(line_samples) -> None:
+    for sample in line_samples:
+        assert DEFAULT_VOCABULARY.unknown_characters(sample.text) == []
+        assert 1 <= len(sample.text) <= synthetic.MAX_LINE_CHARS
+        assert "\n" not in sample.text
+
+
+def test_paragraph_labels_are_newline_joined_lines_within_limits(paragraph_samples) -> None:
+    for sample in paragraph_samples:
+        lines = sample.text.split("\n")
+        assert 1 <= len(lines) <= synthetic.MAX_PARAGRAPH_LINES
+        assert len(sample.text) <= synthetic.MAX_PARAGRAPH_CHARS
+        assert all(line and len(line) <= synthetic.MAX_LINE_CHARS for line in lines)
+        assert DEFAULT_VOCABULARY.unknown_characters(sample.text) == []
+
+
+def test_images_are_grayscale_dark_ink_on_light_paper_at_line_size(line_samples) -> None:
+    for sample in line_samples:
+        assert sample.image.mode == "L"
+        assert 28 <= sample.image.height <= 140, sample.image.size
+        assert sample.image.width > sample.image.height
+        pixels = np.asarray(sample.image)
+        assert np.median(pixels) > 150 and pixels.min() < 130
+
+
+def test_paragraph_images_grow_with_their_lines(paragraph_samples) -> None:
+    for sample in paragraph_samples:
+        lines = sample.text.count("\n") + 1
+        assert sample.image.height > 30 * lines
+
+
+def test_held_out_writers_appear_only_in_the_test_split(line_samples) -> None:
+    for sample in line_samples:
+        held_out = sample.writer in HELD_OUT_WRITERS
+        assert held_out == (sample.split == "test"), (sample.writer, sample.split)
+
+
+def test_train_and_val_draw_from_many_training_writers(line_samples) -> None:
+    writers = {sample.writer for sample in line_samples if sample.split != "test"}
+    assert len(writers) >= 5
+
+
+def test_a_font_is_only_given_text_it_can_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    kalam = next(font for font in discover_fonts() if font.name == "Kalam")
+    partial = dataclasses.replace(kalam, coverage=kalam.coverage - set("0123456789\"'()"))
+    monkeypatch.setattr(synthetic, "writers_for_split", lambda split: (partial,))
+    texts = [render_sample(LINES, index).text for index in range(8)]
+    assert all(partial.covers(text) for text in texts)
+
+
+def test_split_fractions_are_met_by_every_prefix_of_indices() -> None:
+    splits = [synthetic.split_for_index(index) for index in range(1000)]
+    assert splits.count("train") == pytest.approx(800, abs=5)
+    assert splits.count("val") == pytest.approx(100, abs=5)
+    assert splits.count("test") == pytest.approx(100, abs=5)
+
+
+def test_a_split_with_zero_fraction_never_gets_a_sample() -> None:
+    fractions = (0.9, 0.1, 0.0)
+    assert {synthetic.split_for_index(index, fractions) for index in range(500)} == {
+        "train",
+        "val",
+    }
+
+
+def test_bad_configs_are_refused_with_the_reason() -> None:
+    with pytest.raises(TextRecognizerError, match="kind"):
+        SyntheticConfig(kind="words")
+    with pytest.raises(TextRecognizerError, match="split_fractions"):
+        SyntheticConfig(split_fractions=(0.5, 0.1, 0.1))
+    with pytest.raises(TextRecognizerError, match="index"):
+        synthetic.split_for_index(-1)
+
+
+def test_without_augmentation_lines_are_black_on_white() -> None:
+    sample = render_sample(dataclasses.replace(LINES, augment=False), 0)
+    pixels = np.asarray(sample.image)
+    assert pixels.max() == 255 and pixels.min() == 0
+    assert np.median(pixels) == 255
+
+
+def test_generating_twice_gives_byte_identical_data_sets(generated) -> None:
+    first, second = generated
+    assert (first.root / "manifest.csv").read_bytes() == (second.root / "manifest.csv").read_bytes()
+    assert (first.root / "manifest.json").read_bytes() == (
+        second.root / "manifest.json"
+    ).read_bytes()
+    for a, b in zip(first.records, second.records):
+        assert (first.root / a.path).read_bytes() == (second.root / b.path).read_bytes()
+
+
+def test_manifest_hashes_and_sizes_describe_the_written_files(generated) -> None:
+    manifest = read_manifest(generated[0].root)
+    assert [record.id for record in manifest.records] == [f"line-{i:06d}" for i in range(6)]
+    for record in manifest.records:
+        path = manifest.image_path(record)
+        assert sha256_file(path) == record.sha256
+        from PIL import Image
+
+        with Image.open(path) as image:
+            assert image.size == (record.width, record.height)
+        assert record.generator_version == synthetic.GENERATOR_VERSION
+
+
+def test_manifest_metadata_says_how_the_set_was_made(generated) -> None:
+    metadata = read_manifest(generated[0].root).metadata
+    assert metadata["kind"] == "lines" and metadata["seed"] == 3 and metadata["n"] == 6
+    assert "wordfreq" in metadata["text_source"]["name"]
+    assert metadata["held_out_writers"]
+    assert {font["package"] for font in metadata["fonts"]} >= {"fontpkg-kalam"}
+    assert metadata["split_fractions"] == {"train": 0.8, "val": 0.1, "test": 0.1}
+    assert "time" not in str(sorted(metadata))  # no timestamps: reruns are byte-identical
+
+
+def test_regenerating_smaller_removes_stale_images_and_leftover_temp_files(tmp_path) -> None:
+    synthetic.generate_dataset(tmp_path, "lines", 3, seed=1)
+    (tmp_path / "images" / ".line-000000.png.abc123.tmp").write_bytes(b"half")
+    manifest = synthetic.generate_dataset(tmp_path, "lines", 2, seed=1)
+    assert sorted(os.listdir(tmp_path / "images")) == ["line-000000.png", "line-000001.png"]
+    assert len(manifest.records) == 2
+
+
+def test_an_interrupted_run_leaves_no_manifest_to_trust(tmp_path, monkeypatch) -> None:
+    synthetic.generate_dataset(tmp_path, "lines", 2, seed=1)
+
+    def crash(task):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthetic, "_write_sample", crash)
+    with pytest.raises(KeyboardInterrupt):
+        synthetic.generate_dataset(tmp_path, "lines", 2, seed=2)
+    with pytest.raises(ManifestError, match="no complete manifest"):
+        read_manifest(tmp_path)
+
+
+def test_a_folder_with_other_files_is_refused(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ManifestError, match="notes.txt"):
+        synthetic.generate_dataset(tmp_path, "lines", 1, seed=0)
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_non_positive_sizes_are_refused(tmp_path) -> None:
+    with pytest.raises(TextRecognizerError, match="n must be"):
+        synthetic.generate_dataset(tmp_path, "lines", 0, seed=0)
+    with pytest.raises(TextRecognizerError, match="workers"):
+        synthetic.generate_dataset(tmp_path, "lines", 1, seed=0, workers=0)
+
+
+@pytest.mark.slow
+def test_parallel_workers_write_the_same_data_set_as_one(tmp_path) -> None:
+    one = synthetic.generate_dataset(tmp_path / "one", "paragraphs", 8, seed=5)
+    two = synthetic.generate_dataset(tmp_path / "two", "paragraphs", 8, seed=5, workers=2)
+    assert (one.root / "manifest.csv").read_bytes() == (two.root / "manifest.csv").read_bytes()

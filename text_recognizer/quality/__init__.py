@@ -1,0 +1,1 @@
+"""Quality tooling shared by the test suite and users: hypothesis strategies, goldens, suites."""
