@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 import torch
 
+pytest_plugins = ["text_recognizer.quality.pytest_plugin"]
+
 try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
     from hypothesis import HealthCheck, settings
 except ImportError:  # pragma: no cover

@@ -51,3 +51,7 @@ class StagedModelError(TextRecognizerError, ValueError):
 
 class ExportParityError(TextRecognizerError, RuntimeError):
     """An exported model (TorchScript/ONNX) disagrees with the eager model beyond tolerance."""
+
+
+class GoldenError(TextRecognizerError, ValueError):
+    """A golden file, fixed-sample set or loss-ranked suite is missing, malformed or stale."""

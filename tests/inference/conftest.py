@@ -1,0 +1,113 @@
+"""Tiny random-weight models, checkpointed as training does and staged once per session.
+
+Staging (tracing, ONNX export, parity) costs seconds, so every test of the staged format,
+the recognizer and the CLI shares the folders built here; tests must not modify them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import torch
+
+from text_recognizer.data.fake import render_fake
+
+
+def save_checkpoint(lit_model, path: Path) -> Path:
+    """Write ``lit_model`` the way training does (``Trainer.save_checkpoint``), 0 steps taken."""
+    from lightning.pytorch import Trainer
+
+    trainer = Trainer(
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        max_steps=0,
+    )
+    trainer.strategy.connect(lit_model)
+    trainer.save_checkpoint(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def line_checkpoint(tmp_path_factory) -> Path:
+    from text_recognizer.lit_models import LineCTCLitModel
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("line-ckpt")
+    return save_checkpoint(LineCTCLitModel(model_config="tiny"), folder / "tiny-lines.ckpt")
+
+
+@pytest.fixture(scope="session")
+def paragraph_checkpoint(tmp_path_factory) -> Path:
+    from text_recognizer.lit_models import ParagraphLitModel
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("paragraph-ckpt")
+    return save_checkpoint(ParagraphLitModel(model_config="tiny"), folder / "tiny-para.ckpt")
+
+
+def fake_images(kind: str, count: int) -> list:
+    return [render_fake(kind, index, split="test")[0] for index in range(count)]
+
+
+@pytest.fixture(scope="session")
+def staged_lines(tmp_path_factory, line_checkpoint):
+    """A staged tiny line model (StageReport); parity ran on fake printed lines."""
+    from training.stage_model import stage
+
+    out = tmp_path_factory.mktemp("staged") / "lines"
+    with one_thread():
+        return stage(line_checkpoint, out, images=fake_images("lines", 3))
+
+
+@pytest.fixture(scope="session")
+def staged_paragraphs(tmp_path_factory, paragraph_checkpoint):
+    from training.stage_model import stage
+
+    out = tmp_path_factory.mktemp("staged") / "paragraphs"
+    with one_thread():
+        return stage(paragraph_checkpoint, out, images=fake_images("paragraphs", 2))
+
+
+@pytest.fixture(scope="session")
+def line_recognizer(staged_lines):
+    from text_recognizer.recognizer import Recognizer
+
+    return Recognizer.load(staged_lines.folder)
+
+
+@pytest.fixture(scope="session")
+def both_folder(tmp_path_factory, staged_lines, staged_paragraphs) -> Path:
+    """A folder with ``lines/`` and ``paragraphs/`` staged models, as the packaged default."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("both")
+    shutil.copytree(staged_lines.folder, root / "lines")
+    shutil.copytree(staged_paragraphs.folder, root / "paragraphs")
+    return root
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run with 1 intra-op thread (as inference does on 2 cores), then restore the setting.
+
+    On a shared 2-core machine two spinning OpenMP threads per process made these tiny models
+    up to 10x slower; the CLI also sets the process-wide count, which must not leak out.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    with one_thread():
+        yield

@@ -1,0 +1,83 @@
+"""The inference commands: predict (text and JSON lines), evaluate, stage."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from text_recognizer.cli import main
+from text_recognizer.data.fake import render_fake, write_fake_manifest
+
+
+@pytest.fixture(scope="module")
+def line_files(tmp_path_factory) -> list[str]:
+    folder = tmp_path_factory.mktemp("line-images")
+    paths = []
+    for index in range(2):
+        path = folder / f"line-{index}.png"
+        render_fake("lines", index, split="test")[0].save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_predict_json_prints_one_parsable_object_per_image(staged_lines, line_files, capsys):
+    assert main(["predict", *line_files, "--model", str(staged_lines.folder), "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [record["image"] for record in records] == line_files
+    for record in records:
+        assert record["kind"] == "lines"
+        assert isinstance(record["text"], str)
+        assert 0.0 <= record["confidence"] <= 1.0
+
+
+def test_predict_prints_text_and_confidence(staged_lines, line_files, capsys):
+    assert main(["predict", line_files[0], "--model", str(staged_lines.folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{line_files[0]} (lines, confidence ")
+
+
+def test_predict_on_an_unreadable_file_is_a_clean_error(staged_lines, tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"definitely not a png")
+    assert main(["predict", str(bad), "--model", str(staged_lines.folder)]) == 2
+    assert "cannot decode" in capsys.readouterr().err
+
+
+def test_evaluate_prints_cer_and_wer(staged_lines, tmp_path, capsys):
+    data = tmp_path / "data"
+    write_fake_manifest(data, "lines", {"test": 3})
+    assert main(["evaluate", "--model", str(staged_lines.folder), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^CER\s+\d+\.\d\d %$", out, re.M), out
+    assert re.search(r"^WER\s+\d+\.\d\d %$", out, re.M), out
+    assert re.search(r"^samples\s+3$", out, re.M), out
+
+
+def test_evaluate_json_holds_rates_in_range(staged_lines, tmp_path, capsys):
+    data = tmp_path / "data"
+    write_fake_manifest(data, "lines", {"test": 2})
+    args = ["evaluate", "--model", str(staged_lines.folder), "--data", str(data), "--json"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["samples"] == 2 and result["split"] == "test"
+    assert result["cer"] >= 0.0 and result["wer"] >= 0.0
+
+
+@pytest.mark.slow
+def test_stage_command_reports_files_and_parity(line_checkpoint, tmp_path, capsys):
+    out = tmp_path / "staged"
+    assert main(["stage", str(line_checkpoint), "--out", str(out), "--samples", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "model.onnx" in printed and "parity torchscript" in printed
+    assert (out / "model.pt").is_file()
+
+
+@pytest.mark.slow
+def test_bench_prints_a_latency_table(staged_lines, capsys):
+    args = ["bench", "--model", str(staged_lines.folder), "--repeats", "2", "--batch-sizes", "1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "p50 ms" in out and "line latency" in out and "line throughput" in out

@@ -1,0 +1,105 @@
+"""LightningModules: fast_dev_run smoke, predictions, checkpoints, schedules, loss at init."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from text_recognizer.errors import ModelInputError
+from text_recognizer.lit_models import (
+    LineCTCLitModel,
+    ParagraphLitModel,
+    load_model_from_checkpoint,
+)
+from text_recognizer.lit_models.base import warmup_cosine
+from text_recognizer.vocab import DEFAULT_VOCABULARY as VOCAB
+
+
+@pytest.fixture(params=["lines", "paragraphs"])
+def lit_and_data(request, fake_lines, fake_paragraphs):
+    if request.param == "lines":
+        return LineCTCLitModel("tiny"), fake_lines
+    return ParagraphLitModel("tiny", label_smoothing=0.1), fake_paragraphs
+
+
+def test_fast_dev_run_trains_validates_and_logs_cer(lit_and_data, quiet_trainer):
+    lit_model, data = lit_and_data
+    trainer = quiet_trainer(fast_dev_run=True)
+    trainer.fit(lit_model, datamodule=data)
+    metrics = trainer.callback_metrics
+    assert math.isfinite(float(metrics["train/loss"]))
+    assert 0.0 <= float(metrics["val/cer"])
+    assert {"val/loss", "val/wer"} <= set(metrics)
+
+
+def test_predict_returns_a_text_and_confidence_per_sample(lit_and_data, quiet_trainer):
+    lit_model, data = lit_and_data
+    lit_model.hparams.decoding = "beam"
+    lit_model.hparams.beam_width = 2
+    data.setup("validate")
+    (batch_output,) = quiet_trainer(limit_predict_batches=1).predict(
+        lit_model, data.val_dataloader()
+    )
+    assert len(batch_output["texts"]) == len(batch_output["confidences"]) == 2
+    assert all(0.0 <= c <= 1.0 for c in batch_output["confidences"])
+    assert [len(c) for c in batch_output["char_confidences"]] == [
+        len(t) for t in batch_output["texts"]
+    ]
+
+
+def test_checkpoint_rebuilds_the_same_model(lit_and_data, quiet_trainer, tmp_path):
+    lit_model, data = lit_and_data
+    trainer = quiet_trainer(max_steps=1, limit_val_batches=0)
+    trainer.fit(lit_model, datamodule=data)
+    path = tmp_path / "model.ckpt"
+    trainer.save_checkpoint(path)
+    model, hparams = load_model_from_checkpoint(path)
+    assert hparams["model_kind"] == lit_model.model_kind
+    original = lit_model.model.eval().state_dict()
+    assert all(torch.equal(original[key], value) for key, value in model.state_dict().items())
+    reloaded = type(lit_model).load_from_checkpoint(path)
+    assert reloaded.hparams == lit_model.hparams
+
+
+def test_line_ctc_loss_at_init_is_near_chance(fake_lines):
+    fake_lines.setup("fit")
+    batch = next(iter(fake_lines.train_dataloader()))
+    with torch.no_grad():
+        loss = LineCTCLitModel("tiny").compute_loss(batch)
+    frames_per_char = 4  # CTC's mean loss is per target char: ~(T / L) * ln(C) at chance
+    assert 0.5 * math.log(len(VOCAB)) < float(loss) < 40 * frames_per_char * math.log(len(VOCAB))
+
+
+def test_paragraph_loss_at_init_is_about_ln_vocabulary(fake_paragraphs):
+    fake_paragraphs.setup("fit")
+    batch = next(iter(fake_paragraphs.train_dataloader()))
+    with torch.no_grad():
+        loss = ParagraphLitModel("tiny").compute_loss(batch)
+    assert float(loss) == pytest.approx(math.log(len(VOCAB)), rel=0.25)
+
+
+def test_a_checkpoint_of_another_kind_is_refused():
+    with pytest.raises(ModelInputError, match="line_ctc"):
+        LineCTCLitModel("tiny", model_kind="paragraph_transformer")
+
+
+def test_unknown_schedule_is_named():
+    with pytest.raises(ModelInputError, match="warmup"):
+        LineCTCLitModel("tiny", schedule="warmup")
+
+
+def test_warmup_cosine_rises_then_decays_to_the_floor():
+    factors = [warmup_cosine(step, 10, 100) for step in range(101)]
+    assert factors[:10] == sorted(factors[:10])
+    assert factors[10:] == sorted(factors[10:], reverse=True)
+    assert max(factors) == 1.0 and factors[-1] == pytest.approx(0.05)
+
+
+def test_zero_learning_rate_leaves_weights_untouched(fake_lines, quiet_trainer):
+    lit_model = LineCTCLitModel("tiny", lr=0.0, weight_decay=0.0, schedule="constant")
+    before = {name: p.detach().clone() for name, p in lit_model.model.named_parameters()}
+    quiet_trainer(max_steps=2, limit_val_batches=0).fit(lit_model, datamodule=fake_lines)
+    after = dict(lit_model.model.named_parameters())
+    assert all(torch.equal(before[name], after[name]) for name in before)

@@ -1,0 +1,113 @@
+"""The training entry point: configs, command-line overrides, a fast_dev_run, and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from text_recognizer.cli import build_parser
+from training.run_experiment import (
+    CONFIG_DIR,
+    ExperimentConfigError,
+    add_arguments,
+    apply_overrides,
+    build_data_module,
+    build_lit_model,
+    load_config,
+    main,
+)
+
+CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_every_shipped_config_builds_its_model_and_data(path):
+    config = load_config(path)
+    lit_model = build_lit_model(config)
+    data = build_data_module(config)
+    assert lit_model.model_kind == config["model"]["kind"]
+    assert (
+        data.kind
+        == {"line_ctc": "lines", "paragraph_transformer": "paragraphs"}[lit_model.model_kind]
+    )
+
+
+def test_shipped_configs_include_tiny_and_base_of_both_models():
+    assert {p.stem for p in CONFIGS} >= {
+        "lines_tiny",
+        "lines_base",
+        "paragraphs_tiny",
+        "paragraphs_base",
+    }
+
+
+def test_unknown_section_is_named(tmp_path):
+    path = write_config(tmp_path, "model: {kind: line_ctc}\noptimiser: {lr: 1}\n")
+    with pytest.raises(ExperimentConfigError, match="optimiser"):
+        load_config(path)
+
+
+def test_unknown_model_kind_is_named(tmp_path):
+    path = write_config(tmp_path, "model: {kind: crnn}\n")
+    with pytest.raises(ExperimentConfigError, match="crnn"):
+        load_config(path)
+
+
+def test_missing_config_file_is_reported(tmp_path):
+    with pytest.raises(ExperimentConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_command_line_options_override_the_file():
+    parser = add_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(
+        ["--config", "x.yaml", "--max-steps", "7", "--devices", "2", "--batch-size", "3"]
+        + ["--precision", "bf16-mixed", "--seed", "5"]
+    )
+    config = apply_overrides({"model": {"kind": "line_ctc"}, "trainer": {"max_steps": 100}}, args)
+    assert config["trainer"] == {"max_steps": 7, "devices": 2, "precision": "bf16-mixed"}
+    assert config["data"] == {"batch_size": 3}
+    assert config["seed"] == 5
+
+
+def test_train_is_a_cli_subcommand():
+    args = build_parser().parse_args(["train", "--config", "lines_tiny.yaml", "--fast-dev-run"])
+    assert args.command == "train" and args.fast_dev_run and callable(args.func)
+
+
+FAKE_LINES = """
+model: {kind: line_ctc, config: tiny}
+lit: {lr: 0.001}
+data: {module: fake, train_size: 4, val_size: 2, test_size: 2, batch_size: 2}
+trainer: {accelerator: cpu, devices: 1, enable_model_summary: false}
+"""
+
+
+def test_fast_dev_run_writes_the_config_and_results(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(
+        ["--config", str(write_config(tmp_path, FAKE_LINES)), "--out", str(out)]
+        + ["--fast-dev-run"]
+    )
+    assert code == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["model_kind"] == "line_ctc" and results["global_step"] == 1
+    assert load_config(out / "config.yaml")["data"]["module"] == "fake"
+
+
+def test_resuming_from_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
+    code = main(
+        ["--config", str(write_config(tmp_path, FAKE_LINES)), "--out", str(tmp_path / "r")]
+        + ["--resume", str(tmp_path / "missing.ckpt"), "--max-steps", "1"]
+    )
+    assert code == 2
+    assert "missing.ckpt" in capsys.readouterr().err

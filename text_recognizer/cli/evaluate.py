@@ -1,0 +1,55 @@
+"""``text-recognizer evaluate --model DIR --data DIR``: CER and WER of a staged model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="CER/WER of a staged model on a data set folder",
+        description="Transcribe one split of a data set folder and report CER and WER.",
+    )
+    parser.add_argument(
+        "--model", default=None, help="staged model folder (default: the packaged model)"
+    )
+    parser.add_argument("--data", required=True, help="data set folder (manifest.csv + images)")
+    parser.add_argument("--split", choices=("train", "val", "test"), default="test")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate the first N samples")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--backend", choices=("eager", "torchscript", "onnx"), default="eager")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON only")
+    parser.add_argument("--out", default=None, help="also write the JSON result to this file")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from text_recognizer.evaluation import evaluate_folder
+    from text_recognizer.io import atomic_write_text
+    from text_recognizer.recognizer import Recognizer, default_threads
+
+    recognizer = Recognizer.load(args.model, backend=args.backend, threads=default_threads())
+    result = evaluate_folder(recognizer, args.data, args.split, args.limit, args.batch_size)
+    payload = json.dumps(result.to_dict(), indent=2)
+    if args.out:
+        atomic_write_text(args.out, payload + "\n")
+    if args.json:
+        print(payload)
+        return 0
+    rows = [
+        ("data", result.data),
+        ("split", result.split),
+        ("kind", result.kind),
+        ("samples", str(result.samples)),
+        ("CER", f"{100 * result.cer:.2f} %"),
+        ("WER", f"{100 * result.wer:.2f} %"),
+        ("mean confidence", f"{result.mean_confidence:.3f}"),
+        ("ms / sample", f"{1000 * result.seconds_per_sample:.1f}"),
+        ("model", result.model_version),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0

@@ -1,0 +1,75 @@
+"""Score a staged model on a data set folder: CER and WER over one split, as training does.
+
+The recognizer reads the images from disk exactly as a user's files would be read, so this
+measures the deployed path (decoding, preprocessing, batching), not the training loop.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from text_recognizer.data.manifest import SPLITS, read_manifest
+from text_recognizer.errors import ManifestError
+from text_recognizer.recognizer import Recognizer
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Corpus-level error rates of one split (see :mod:`text_recognizer.lit_models.metrics`)."""
+
+    data: str
+    split: str
+    kind: str
+    samples: int
+    cer: float
+    wer: float
+    mean_confidence: float
+    seconds_per_sample: float
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_folder(
+    recognizer: Recognizer,
+    data_dir: str | os.PathLike,
+    split: str = "test",
+    limit: int | None = None,
+    batch_size: int = 16,
+) -> Evaluation:
+    """CER/WER of ``recognizer`` on ``split`` of the manifest folder ``data_dir``."""
+    from text_recognizer.lit_models.metrics import ErrorRates
+
+    if split not in SPLITS:
+        raise ManifestError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    manifest = read_manifest(data_dir)
+    records = [record for record in manifest.records if record.split == split]
+    if limit is not None:
+        records = records[:limit]
+    if not records:
+        raise ManifestError(f"{data_dir} has no {split!r} samples to evaluate")
+    rates = ErrorRates()
+    confidences = []
+    started = time.perf_counter()
+    for start in range(0, len(records), batch_size):
+        chunk = records[start : start + batch_size]
+        paths = [manifest.root / record.path for record in chunk]
+        predictions = recognizer.predict_batch(paths, mode=manifest.kind)
+        rates.update([p.text for p in predictions], [record.text for record in chunk])
+        confidences += [p.confidence for p in predictions]
+    values = {name: float(value) for name, value in rates.compute().items()}
+    return Evaluation(
+        data=str(data_dir),
+        split=split,
+        kind=manifest.kind,
+        samples=len(records),
+        cer=values["cer"],
+        wer=values["wer"],
+        mean_confidence=sum(confidences) / len(confidences),
+        seconds_per_sample=(time.perf_counter() - started) / len(records),
+        model_version=recognizer.model_version,
+    )

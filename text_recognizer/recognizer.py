@@ -1,0 +1,410 @@
+"""Inference: load a staged model, normalise any input image, predict text with a confidence.
+
+Images go through the same preprocessing and collation as training
+(:mod:`text_recognizer.data.preprocess`) and the same decoders (:mod:`text_recognizer.decoding`),
+so a staged model scores on uploads what it scored in evaluation. Three backends run the
+network: ``eager`` (the default; needs only this package), ``torchscript`` (``model.ts``) and
+``onnx`` (``model.onnx``, needs onnxruntime); they agree within the staging parity tolerance.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from PIL import Image
+
+from text_recognizer import decoding
+from text_recognizer.data.preprocess import (
+    Preprocessor,
+    Sample,
+    open_image,
+    to_grayscale,
+    validate_image_size,
+)
+from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
+from text_recognizer.export import (
+    ONNX_DECODER_FILE,
+    ONNX_FILE,
+    TORCHSCRIPT_FILE,
+    load_torchscript,
+    onnx_runner,
+    onnx_session,
+    stack_keys_values,
+    unstack_keys_values,
+)
+from text_recognizer.models.paragraph_transformer import KeyValue
+from text_recognizer.prediction import Prediction
+from text_recognizer.staging import DEFAULT_MODEL_DIR, StagedModel, load_staged, staged_folders
+
+ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike, bytes, bytearray, BinaryIO]
+MODES = ("auto", "lines", "paragraphs")
+BACKENDS = ("eager", "torchscript", "onnx")
+#: Below this width/height ratio an image is a paragraph whatever its ink profile shows.
+MIN_LINE_ASPECT = 2.5
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (cgroup/affinity aware where the OS tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_threads() -> int:
+    """Intra-op threads for inference: half the CPUs, 1 on a 2-core machine, at most 4.
+
+    Batch-1 inference of these small networks gains little from a second thread, and on a busy
+    machine (a server's other workers, other jobs) spinning OpenMP threads that contend for
+    the same cores made a line 10x slower in our measurements (2 cores, load 8).
+    """
+    return max(1, min(4, available_cpus() // 2))
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    """PIL image of a (H, W), (H, W, 1|3|4) array of bool, integer or float pixels."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise InvalidImageError(
+            f"image array has shape {array.shape}; expected (H, W) or (H, W, 1|3|4)"
+        )
+    validate_image_size(array.shape[1], array.shape[0], "image array")
+    if array.dtype == bool:
+        return Image.fromarray(array.astype(np.uint8) * 255)
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all():
+            raise InvalidImageError("image array has NaN or infinite pixel values")
+        if array.ndim == 3:  # colour floats: assume 0..1 if they fit, else 0..255
+            scale = 255.0 if float(array.max()) <= 1.0 else 1.0
+            return Image.fromarray(np.clip(array * scale + 0.5, 0, 255).astype(np.uint8))
+        return Image.fromarray(array.astype(np.float32), mode="F")
+    if array.dtype.kind in "iu":
+        if array.ndim == 3:
+            if array.dtype != np.uint8:
+                high = 65535.0 if int(array.max()) > 255 else 255.0
+                array = (array.astype(np.float32) * (255.0 / high) + 0.5).astype(np.uint8)
+            return Image.fromarray(array)
+        if array.dtype == np.uint8:
+            return Image.fromarray(array)
+        if array.dtype == np.uint16:
+            return Image.fromarray(array, mode="I;16")
+        return Image.fromarray(array.astype(np.int32), mode="I")
+    raise InvalidImageError(f"image array has unsupported dtype {array.dtype}")
+
+
+def load_image(source: ImageInput, name: str | None = None) -> Image.Image:
+    """Any supported input -> a validated PIL image; bad input raises :class:`InvalidImageError`.
+
+    >>> load_image(np.zeros((20, 60), dtype=np.uint8)).size
+    (60, 20)
+    """
+    if isinstance(source, Image.Image):
+        validate_image_size(source.width, source.height, name or "image")
+        return source
+    if isinstance(source, np.ndarray):
+        return _array_to_image(source)
+    if isinstance(source, memoryview):
+        source = source.tobytes()
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise InvalidImageError(f"{name or 'uploaded image'} is empty (0 bytes)")
+        return open_image(bytes(source), name)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise InvalidImageError(f"{path}: no such file")
+        if not path.is_file():
+            raise InvalidImageError(f"{path} is not a file")
+        return open_image(path, name)
+    if hasattr(source, "read"):
+        return open_image(source, name)
+    raise InvalidImageError(
+        f"cannot read an image from a {type(source).__name__}; pass a PIL image, a numpy "
+        "array, a path or the file's bytes"
+    )
+
+
+def text_rows(gray: Image.Image) -> int:
+    """Number of ink bands separated by blank rows: 1 for a line, more for a paragraph.
+
+    The row profile of ink is smoothed over 4 % of the height; gaps shorter than that stay
+    inside a band, and bands under 30 % of the tallest one (descenders, stray marks) do not
+    count, so one line is not split while line spacing separates a paragraph's lines.
+    """
+    scale = min(1.0, 200 / gray.height)
+    small = gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
+    ink = 1.0 - np.asarray(small, dtype=np.float32) / 255.0
+    profile = np.clip(ink - np.median(ink), 0, None).mean(axis=1)  # minus paper tone
+    window = max(1, int(round(0.04 * len(profile))))
+    profile = np.convolve(profile, np.ones(window) / window, mode="same")
+    if profile.max() <= 0:
+        return 0
+    inked = profile > 0.2 * profile.max()
+    minimum = max(2, window)
+    heights: list[int] = []  # heights of bands separated by gaps of >= minimum rows
+    run = gap = 0
+    for row in inked:
+        if row:
+            if gap >= minimum and run:
+                heights.append(run)
+                run = 0
+            run += gap if 0 < gap < minimum else 0  # a short gap stays inside the band
+            run += 1
+            gap = 0
+        else:
+            gap += 1
+    if run:
+        heights.append(run)
+    tallest = max(heights, default=0)
+    # A stray mark or a run of descenders makes a short band; a line of text does not.
+    return sum(1 for height in heights if height >= max(minimum, 0.3 * tallest))
+
+
+def choose_kind(gray: Image.Image, available: Sequence[str]) -> str:
+    """``"lines"`` or ``"paragraphs"`` for ``gray``, among the kinds a recognizer has.
+
+    A paragraph when the image is not clearly wider than high or shows several text rows.
+    """
+    if len(available) == 1:
+        return available[0]
+    if gray.width / gray.height < MIN_LINE_ASPECT or text_rows(gray) >= 2:
+        return "paragraphs"
+    return "lines"
+
+
+class _ExportedParagraph:
+    """Exported encoder + decoder step behind the interface :mod:`decoding` expects."""
+
+    def __init__(self, encode: Callable, step: Callable, config: Any) -> None:
+        self._encode, self._step, self.config = encode, step, config
+
+    def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return tuple(self._encode(images))
+
+    def memory_keys_values(self, memory: tuple[torch.Tensor, torch.Tensor]) -> list[KeyValue]:
+        return unstack_keys_values(*memory)
+
+    def decode_step(
+        self,
+        tokens: torch.Tensor,
+        position: int,
+        memory: list[KeyValue],
+        past: Optional[list[KeyValue]] = None,
+    ) -> tuple[torch.Tensor, list[KeyValue]]:
+        memory_keys, memory_values = stack_keys_values(memory)
+        if past is None:
+            shape = list(memory_keys.shape)
+            shape[3] = 0
+            past_keys = past_values = memory_keys.new_zeros(shape)
+        else:
+            past_keys, past_values = stack_keys_values(past)
+        logits, keys, values = self._step(
+            tokens, memory_keys, memory_values, past_keys, past_values
+        )
+        return logits, unstack_keys_values(keys, values)
+
+    def decode(self, tokens: torch.Tensor, memory: Any) -> torch.Tensor:
+        raise NotImplementedError("exported paragraph models decode with the cache only")
+
+
+@dataclass
+class _Loaded:
+    """One staged kind ready to run: its metadata, preprocessor and network(s)."""
+
+    staged: StagedModel
+    preprocessor: Preprocessor
+    network: Any  # lines: callable(images, widths); paragraphs: the decoding interface
+
+
+def _network(staged: StagedModel, backend: str, threads: int | None) -> Any:
+    folder = staged.folder
+    if backend == "eager":
+        return staged.model
+    if folder is None:
+        raise StagedModelError(f"the {backend} backend needs a staged folder")
+    if backend == "torchscript":
+        path = folder / TORCHSCRIPT_FILE
+        if not path.is_file():
+            raise StagedModelError(f"{folder} has no {TORCHSCRIPT_FILE}; re-stage the model")
+        module = load_torchscript(path)
+        if staged.kind == "lines":
+            return module
+        return _ExportedParagraph(module.encode, module.decode_step, staged.model.config)
+    if backend == "onnx":
+        names = [ONNX_FILE] if staged.kind == "lines" else [ONNX_FILE, ONNX_DECODER_FILE]
+        missing = [name for name in names if not (folder / name).is_file()]
+        if missing:
+            raise StagedModelError(f"{folder} lacks {', '.join(missing)}; re-stage the model")
+        runners = [onnx_runner(onnx_session(folder / name, threads)) for name in names]
+        if staged.kind == "lines":
+            return runners[0]
+        return _ExportedParagraph(runners[0], runners[1], staged.model.config)
+    raise StagedModelError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+
+
+class Recognizer:
+    """Staged line and/or paragraph models behind ``predict`` / ``predict_batch``.
+
+    Construct with :meth:`load`. ``beam_width > 1`` switches greedy decoding to beam search.
+    """
+
+    def __init__(
+        self,
+        models: dict[str, _Loaded],
+        backend: str = "eager",
+        beam_width: int = 1,
+        device: str | torch.device = "cpu",
+        max_tokens: int | None = None,
+    ) -> None:
+        if not models:
+            raise StagedModelError("a recognizer needs at least one staged model")
+        self.models = models
+        self.backend = backend
+        self.beam_width = beam_width
+        self.device = torch.device(device)
+        #: Cap on a paragraph's decoded tokens (``<end>`` included); None: the model's maximum.
+        self.max_tokens = max_tokens
+        self.model_version = "+".join(models[kind].staged.version for kind in sorted(models))
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike | None = None,
+        backend: str = "eager",
+        beam_width: int = 1,
+        threads: int | None = None,
+        device: str | torch.device = "cpu",
+        max_tokens: int | None = None,
+    ) -> "Recognizer":
+        """Load a staged folder (or a folder of ``lines/`` + ``paragraphs/``); default: packaged.
+
+        ``threads``, when given, sets torch's intra-op threads. That setting is process-wide, so
+        the library leaves it alone by default; the CLI passes :func:`default_threads`.
+        ``device`` (eager backend only) runs the network there, e.g. ``"cuda"``.
+        ``max_tokens`` caps a paragraph's decoded tokens (default: the model's maximum).
+        """
+        if backend not in BACKENDS:
+            raise StagedModelError(
+                f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}"
+            )
+        if beam_width < 1:
+            raise StagedModelError(f"beam_width must be >= 1, got {beam_width}")
+        if torch.device(device).type != "cpu" and backend != "eager":
+            raise StagedModelError(f"the {backend} backend runs on the CPU only; use eager")
+        if threads:
+            torch.set_num_threads(threads)
+        folders = staged_folders(DEFAULT_MODEL_DIR if path is None else path)
+        models = {}
+        for kind, folder in folders.items():
+            staged = load_staged(folder, device)
+            models[kind] = _Loaded(staged, Preprocessor(kind), _network(staged, backend, threads))
+        return cls(models, backend, beam_width, device, max_tokens)
+
+    @classmethod
+    def from_models(
+        cls, networks: dict[str, torch.nn.Module], version: str = "unstaged", **options: Any
+    ) -> "Recognizer":
+        """Wrap in-memory networks (kind -> LineCTC/ParagraphTransformer), e.g. for benchmarks."""
+        from text_recognizer.staging import plain, preprocessing_constants
+
+        models = {}
+        for kind, network in networks.items():
+            network.eval()
+            staged = StagedModel(
+                kind=kind,
+                config=plain(network.config),
+                model=network,
+                vocab="",
+                preprocessing=preprocessing_constants(),
+                metrics={},
+                version=f"{kind}-{version}",
+            )
+            models[kind] = _Loaded(staged, Preprocessor(kind), network)
+        return cls(models, **options)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self.models)
+
+    def _kind_for(self, gray: Image.Image, mode: str) -> str:
+        if mode not in MODES:
+            raise ModelInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        if mode == "auto":
+            return choose_kind(gray, self.kinds)
+        if mode not in self.models:
+            raise StagedModelError(
+                f"mode {mode!r} asked for, but only {', '.join(self.kinds)} model(s) are staged"
+            )
+        return mode
+
+    def predict(self, image: ImageInput, mode: str = "auto") -> Prediction:
+        """Transcribe one image (a PIL image, numpy array, path, bytes or binary file)."""
+        return self.predict_batch([image], mode)[0]
+
+    def predict_batch(self, images: Sequence[ImageInput], mode: str = "auto") -> list[Prediction]:
+        """Transcribe several images, one padded batch per model kind; order is kept."""
+        started = time.perf_counter()
+        grays = []
+        for index, source in enumerate(images):
+            name = source if isinstance(source, (str, os.PathLike)) else f"image {index}"
+            grays.append(to_grayscale(load_image(source, str(name))))
+        kinds = [self._kind_for(gray, mode) for gray in grays]
+        results: list[Optional[decoding.Decoded]] = [None] * len(grays)
+        for kind in self.kinds:
+            rows = [row for row, chosen in enumerate(kinds) if chosen == kind]
+            if rows:
+                decoded = self._run(kind, [grays[row] for row in rows])
+                for row, item in zip(rows, decoded):
+                    results[row] = item
+        seconds = (time.perf_counter() - started) / max(1, len(grays))
+        return [
+            Prediction(
+                text=item.text,
+                confidence=float(item.confidence),
+                kind=kind,
+                char_confidences=[float(value) for value in item.char_confidences],
+                model_version=self.models[kind].staged.version,
+                seconds=seconds,
+            )
+            for item, kind in zip(results, kinds)
+            if item is not None
+        ]
+
+    def _run(self, kind: str, grays: Sequence[Image.Image]) -> list[decoding.Decoded]:
+        loaded = self.models[kind]
+        samples = [
+            Sample(image=loaded.preprocessor(gray), text="", id=str(index))
+            for index, gray in enumerate(grays)
+        ]
+        batch = loaded.preprocessor.collate(samples)
+        images = batch["images"].to(self.device)
+        with torch.inference_mode():
+            if kind == "lines":
+                log_probs, lengths = loaded.network(images, batch["widths"].to(self.device))[:2]
+                if self.beam_width > 1:
+                    return decoding.ctc_beam_search(log_probs, lengths, beam_width=self.beam_width)
+                return decoding.ctc_greedy(log_probs, lengths)
+            if self.beam_width > 1:
+                return decoding.autoregressive_beam_search(
+                    loaded.network, images, beam_width=self.beam_width, max_length=self._length()
+                )
+            return decoding.autoregressive_greedy(loaded.network, images, max_length=self._length())
+
+    def _length(self) -> int | None:
+        """Decoder positions for ``max_tokens`` generated tokens (``<start>`` takes one)."""
+        return None if self.max_tokens is None else self.max_tokens + 1
+
+
+def image_bytes(image: Image.Image, format: str = "PNG") -> bytes:
+    """Encode ``image`` (for tests and clients that post bytes)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
