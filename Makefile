@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 fonts:
 	bash scripts/install_fonts.sh
 
+# The main job on the embedded default: unseen-writer samples -> the staged model -> text + CER.
 demo: setup
-	$(BIN)/text-recognizer data generate --kind lines --n 64 --seed 0 --out data/demo-lines
+	$(BIN)/text-recognizer demo --out data/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" --cov --cov-report=term --cov-report=xml -p no:cacheprovider

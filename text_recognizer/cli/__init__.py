@@ -16,6 +16,7 @@ from text_recognizer.errors import TextRecognizerError
 
 #: Modules under ``text_recognizer.cli`` that contribute subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
     "data",
     "train",
     "evaluate",
@@ -23,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stage",
     "bench",
     "serve",
+    "regress",
 )
 
 
