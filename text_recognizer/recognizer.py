@@ -41,13 +41,17 @@ from text_recognizer.export import (
 )
 from text_recognizer.models.paragraph_transformer import KeyValue
 from text_recognizer.prediction import Prediction
+from text_recognizer.segmentation import crop_lines, gray_array, ink_mask, text_row_cores
 from text_recognizer.staging import DEFAULT_MODEL_DIR, StagedModel, load_staged, staged_folders
+from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike, bytes, bytearray, BinaryIO]
 MODES = ("auto", "lines", "paragraphs")
 BACKENDS = ("eager", "torchscript", "onnx")
 #: Below this width/height ratio an image is a paragraph whatever its ink profile shows.
 MIN_LINE_ASPECT = 2.5
+#: Suffix of ``Prediction.model_version`` for paragraphs read line by line after segmentation.
+SEGMENTATION_ROUTE = "+segmentation"
 
 
 def available_cpus() -> int:
@@ -133,39 +137,12 @@ def load_image(source: ImageInput, name: str | None = None) -> Image.Image:
 
 
 def text_rows(gray: Image.Image) -> int:
-    """Number of ink bands separated by blank rows: 1 for a line, more for a paragraph.
+    """Number of text lines on ``gray``: 1 for a line, more for a paragraph, 0 when blank.
 
-    The row profile of ink is smoothed over 4 % of the height; gaps shorter than that stay
-    inside a band, and bands under 30 % of the tallest one (descenders, stray marks) do not
-    count, so one line is not split while line spacing separates a paragraph's lines.
+    Counted by the line finder that segments pages (:mod:`text_recognizer.segmentation`),
+    so auto mode and the segmentation route agree on what a paragraph is.
     """
-    scale = min(1.0, 200 / gray.height)
-    small = gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
-    ink = 1.0 - np.asarray(small, dtype=np.float32) / 255.0
-    profile = np.clip(ink - np.median(ink), 0, None).mean(axis=1)  # minus paper tone
-    window = max(1, int(round(0.04 * len(profile))))
-    profile = np.convolve(profile, np.ones(window) / window, mode="same")
-    if profile.max() <= 0:
-        return 0
-    inked = profile > 0.2 * profile.max()
-    minimum = max(2, window)
-    heights: list[int] = []  # heights of bands separated by gaps of >= minimum rows
-    run = gap = 0
-    for row in inked:
-        if row:
-            if gap >= minimum and run:
-                heights.append(run)
-                run = 0
-            run += gap if 0 < gap < minimum else 0  # a short gap stays inside the band
-            run += 1
-            gap = 0
-        else:
-            gap += 1
-    if run:
-        heights.append(run)
-    tallest = max(heights, default=0)
-    # A stray mark or a run of descenders makes a short band; a line of text does not.
-    return sum(1 for height in heights if height >= max(minimum, 0.3 * tallest))
+    return len(text_row_cores(ink_mask(gray_array(gray))))
 
 
 def choose_kind(gray: Image.Image, available: Sequence[str]) -> str:
@@ -254,6 +231,17 @@ class Recognizer:
     """Staged line and/or paragraph models behind ``predict`` / ``predict_batch``.
 
     Construct with :meth:`load`. ``beam_width > 1`` switches greedy decoding to beam search.
+
+    With a line model but no paragraph model, paragraphs are still read: the page is cut into
+    lines (:func:`text_recognizer.segmentation.crop_lines`), every line of every page in the
+    call goes through the line model in one batch, and a page's texts are joined with
+    newlines, top to bottom. Its prediction has kind ``"paragraphs"``, model version
+    ``"<line model version>+segmentation"``, and as confidence the *geometric mean* of its
+    lines' confidences. Decoders report a per-step geometric mean so that confidences compare
+    across lengths (:mod:`text_recognizer.decoding`); a product of lines would rank every long
+    page below every short one, and an arithmetic mean would hide one garbled line more than
+    the geometric mean does. Newlines get character confidence 1.0 (segmentation gives no
+    probability); a blank page reads as ``""`` with confidence 1.0.
     """
 
     def __init__(
@@ -334,12 +322,22 @@ class Recognizer:
     def kinds(self) -> list[str]:
         return sorted(self.models)
 
+    @property
+    def readable_kinds(self) -> list[str]:
+        """Kinds of image this recognizer reads: a line model reads paragraphs by segmentation."""
+        return sorted(set(self.models) | ({"paragraphs"} if "lines" in self.models else set()))
+
+    @property
+    def segments_paragraphs(self) -> bool:
+        """Whether paragraphs go through segmentation + the line model (no paragraph model)."""
+        return "paragraphs" not in self.models and "lines" in self.models
+
     def _kind_for(self, gray: Image.Image, mode: str) -> str:
         if mode not in MODES:
             raise ModelInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         if mode == "auto":
-            return choose_kind(gray, self.kinds)
-        if mode not in self.models:
+            return choose_kind(gray, self.readable_kinds)
+        if mode not in self.readable_kinds:
             raise StagedModelError(
                 f"mode {mode!r} asked for, but only {', '.join(self.kinds)} model(s) are staged"
             )
@@ -357,26 +355,40 @@ class Recognizer:
             name = source if isinstance(source, (str, os.PathLike)) else f"image {index}"
             grays.append(to_grayscale(load_image(source, str(name))))
         kinds = [self._kind_for(gray, mode) for gray in grays]
+        pages = {  # row -> its line crops, for paragraphs read by the line model
+            row: crop_lines(grays[row])
+            for row, kind in enumerate(kinds)
+            if kind == "paragraphs" and self.segments_paragraphs
+        }
         results: list[Optional[decoding.Decoded]] = [None] * len(grays)
         for kind in self.kinds:
             rows = [row for row, chosen in enumerate(kinds) if chosen == kind]
-            if rows:
-                decoded = self._run(kind, [grays[row] for row in rows])
-                for row, item in zip(rows, decoded):
-                    results[row] = item
+            images = [grays[row] for row in rows]
+            if kind == "lines":  # segmented pages' lines join the batch of line images
+                images += [crop for row in sorted(pages) for crop in pages[row]]
+            decoded = self._run(kind, images) if images else []
+            for row, item in zip(rows, decoded):
+                results[row] = item
+            if kind == "lines":
+                lines = iter(decoded[len(rows) :])
+                for row in sorted(pages):
+                    results[row] = _join_lines([next(lines) for _ in pages[row]])
         seconds = (time.perf_counter() - started) / max(1, len(grays))
-        return [
-            Prediction(
-                text=item.text,
-                confidence=float(item.confidence),
-                kind=kind,
-                char_confidences=[float(value) for value in item.char_confidences],
-                model_version=self.models[kind].staged.version,
-                seconds=seconds,
+        predictions = []
+        for row, (item, kind) in enumerate(zip(results, kinds)):
+            assert item is not None  # every row was decoded above
+            version = self.models["lines" if row in pages else kind].staged.version
+            predictions.append(
+                Prediction(
+                    text=item.text,
+                    confidence=float(item.confidence),
+                    kind=kind,
+                    char_confidences=[float(value) for value in item.char_confidences],
+                    model_version=version + (SEGMENTATION_ROUTE if row in pages else ""),
+                    seconds=seconds,
+                )
             )
-            for item, kind in zip(results, kinds)
-            if item is not None
-        ]
+        return predictions
 
     def _run(self, kind: str, grays: Sequence[Image.Image]) -> list[decoding.Decoded]:
         loaded = self.models[kind]
@@ -401,6 +413,41 @@ class Recognizer:
     def _length(self) -> int | None:
         """Decoder positions for ``max_tokens`` generated tokens (``<start>`` takes one)."""
         return None if self.max_tokens is None else self.max_tokens + 1
+
+
+def _geometric_mean(values: Sequence[float]) -> float:
+    """Geometric mean of probabilities; 1.0 for none (a blank page holds no doubtful text).
+
+    >>> _geometric_mean([0.25, 1.0]), _geometric_mean([])
+    (0.5, 1.0)
+    """
+    if not values:
+        return 1.0
+    if min(values) <= 0.0:
+        return 0.0
+    return float(np.exp(np.mean(np.log(values))))
+
+
+def _join_lines(lines: Sequence[decoding.Decoded]) -> decoding.Decoded:
+    """One page's line readings as one: texts joined by newlines, the geometric mean of their
+    confidences (see :class:`Recognizer`)."""
+    newline = DEFAULT_VOCABULARY.encode("\n").tolist()
+    chars: list[float] = []
+    indices: list[int] = []
+    for number, line in enumerate(lines):
+        if number:
+            chars.append(1.0)
+            indices += newline
+        chars += line.char_confidences
+        indices += line.indices
+    log_prob = float(sum(line.log_prob for line in lines))
+    return decoding.Decoded(
+        text="\n".join(line.text for line in lines),
+        confidence=_geometric_mean([line.confidence for line in lines]),
+        log_prob=log_prob,
+        char_confidences=tuple(chars),
+        indices=tuple(indices),
+    )
 
 
 def image_bytes(image: Image.Image, format: str = "PNG") -> bytes:

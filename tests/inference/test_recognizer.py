@@ -6,12 +6,16 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from text_recognizer.data.fake import render_fake
+from text_recognizer.data.synthetic import SyntheticConfig, render_sample
 from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
+from text_recognizer.models import preset
 from text_recognizer.prediction import Prediction
-from text_recognizer.recognizer import Recognizer, choose_kind, text_rows
+from text_recognizer.recognizer import SEGMENTATION_ROUTE, Recognizer, choose_kind, text_rows
+from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 PARAGRAPH_TOKENS = 12
 
@@ -100,9 +104,87 @@ def test_unknown_mode_is_refused(line_recognizer, line_image):
         line_recognizer.predict(line_image, mode="words")
 
 
-def test_asking_for_a_kind_that_is_not_staged_names_what_is(line_recognizer, line_image):
-    with pytest.raises(StagedModelError, match="only lines"):
-        line_recognizer.predict(line_image, mode="paragraphs")
+def test_asking_for_a_kind_that_is_not_staged_names_what_is(line_image):
+    from text_recognizer.models import build_model
+
+    paragraph_only = Recognizer.from_models(
+        {"paragraphs": build_model("paragraph_transformer", "tiny")}
+    )
+    with pytest.raises(StagedModelError, match="only paragraphs"):
+        paragraph_only.predict(line_image, mode="lines")
+
+
+class MarkCounter(torch.nn.Module):
+    """Line-model double: reads a line as the number of separate ink marks along it (a digit)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = preset("line_ctc", "tiny")
+
+    def forward(self, images: torch.Tensor, widths: torch.Tensor):
+        log_probs = torch.full((len(images), 1, len(DEFAULT_VOCABULARY)), -30.0)
+        for row, (image, width) in enumerate(zip(images, widths)):
+            inked = (image[0, :, :width].max(dim=0).values > 0.5).int()
+            marks = int((inked[1:] > inked[:-1]).sum() + inked[0])
+            log_probs[row, 0, DEFAULT_VOCABULARY.encode(str(marks % 10))[0]] = 0.0
+        return log_probs, torch.ones(len(images), dtype=torch.long)
+
+
+def marks_page(marks_per_line: list[int]) -> Image.Image:
+    """White page with rows of black marks: row ``k`` has ``marks_per_line[k]`` of them."""
+    page = np.full((60 * len(marks_per_line) + 20, 400), 245, dtype=np.uint8)
+    for line, marks in enumerate(marks_per_line):
+        top = 20 + 60 * line
+        for mark in range(marks):
+            page[top : top + 25, 20 + 60 * mark : 60 + 60 * mark] = 15
+    return Image.fromarray(page)
+
+
+@pytest.fixture(scope="module")
+def counting_recognizer() -> Recognizer:
+    return Recognizer.from_models({"lines": MarkCounter()}, version="counter")
+
+
+def test_a_line_model_reads_a_paragraph_line_by_line_top_to_bottom(counting_recognizer):
+    prediction = counting_recognizer.predict(marks_page([3, 1, 5, 2]), mode="paragraphs")
+    assert prediction.text == "3\n1\n5\n2"
+    assert prediction.kind == "paragraphs"
+    assert prediction.model_version == "lines-counter" + SEGMENTATION_ROUTE
+    assert len(prediction.char_confidences) == len(prediction.text)
+    assert prediction.confidence == pytest.approx(1.0)
+
+
+def test_auto_mode_sends_paragraph_looking_images_through_segmentation(counting_recognizer):
+    line = marks_page([4])
+    predictions = counting_recognizer.predict_batch([line, marks_page([2, 3]), line])
+    assert [p.text for p in predictions] == ["4", "2\n3", "4"]
+    assert [p.kind for p in predictions] == ["lines", "paragraphs", "lines"]
+    assert predictions[0].model_version == "lines-counter"
+
+
+def test_a_blank_page_reads_as_no_text(counting_recognizer):
+    prediction = counting_recognizer.predict(Image.new("L", (300, 300), 255), mode="paragraphs")
+    assert (prediction.text, prediction.kind) == ("", "paragraphs")
+
+
+def test_segmented_paragraph_lines_are_read_in_one_batch(counting_recognizer, monkeypatch):
+    calls = []
+    run = counting_recognizer._run
+    monkeypatch.setattr(
+        counting_recognizer,
+        "_run",
+        lambda kind, grays: calls.append(len(grays)) or run(kind, grays),
+    )
+    counting_recognizer.predict_batch([marks_page([1, 2]), marks_page([3, 1, 1])], "paragraphs")
+    assert calls == [5]
+
+
+def test_a_staged_line_model_reads_generated_paragraphs_as_its_lines(line_recognizer):
+    sample = render_sample(SyntheticConfig(kind="paragraphs", seed=3), 0)
+    prediction = line_recognizer.predict(sample.image, mode="paragraphs")
+    assert prediction.model_version.endswith(SEGMENTATION_ROUTE)
+    assert prediction.text.count("\n") == sample.text.count("\n")
+    assert 0.0 <= prediction.confidence <= 1.0
 
 
 def test_ink_profile_counts_text_rows():

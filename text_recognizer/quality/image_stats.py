@@ -25,16 +25,12 @@ import numpy as np
 from PIL import Image
 
 from text_recognizer.data.preprocess import to_grayscale
+from text_recognizer.segmentation import ROW_INK_THRESHOLD, text_row_cores
 
 #: Gray levels below the paper level at which a pixel counts as ink (a quarter of the range).
 INK_CONTRAST = 64
 #: Absolute gray level at or below which a pixel is "black" (saturation is judged on these).
 BLACK_LEVEL = 32
-#: Smoothed row ink, relative to the page's densest row, above which a row belongs to a text
-#: row, and the smoothing window as a share of the image height. Chosen on 92 generated
-#: paragraphs: 90 counted exactly, 2 off by one (a plain 0.15 threshold split ascenders off).
-ROW_INK_THRESHOLD = 0.25
-ROW_SMOOTHING = 0.04
 #: Bits per channel of Pillow's modes (modes not listed count as 8-bit).
 BIT_DEPTHS = {"1": 1, "I;16": 16, "I;16B": 16, "I;16L": 16, "I;16N": 16, "I": 32, "F": 32}
 #: Below this many images a process pool costs more than it saves.
@@ -67,36 +63,15 @@ STAT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ImageStats))
 def count_text_rows(ink: np.ndarray, threshold: float = ROW_INK_THRESHOLD) -> int:
     """Number of text rows in a boolean ink mask, from its horizontal projection profile.
 
-    The profile (ink per pixel row) is smoothed over :data:`ROW_SMOOTHING` of the height, so
-    ascenders and descenders join their line; a row belongs to text when its smoothed ink
-    exceeds ``threshold`` times the densest row's, and runs of such rows are text rows. Gaps
-    shorter than a fifth of the median run are bridged, and runs shorter than a third of the
-    median (dots, stray strokes) are dropped, so the count tracks lines, not glyph parts.
+    The same line finder that segments pages for the line model
+    (:func:`text_recognizer.segmentation.text_row_cores`), so the data checks count lines
+    the way inference will cut them.
 
     >>> mask = np.zeros((30, 10), dtype=bool); mask[2:8] = True; mask[15:22] = True
     >>> count_text_rows(mask)
     2
     """
-    profile = ink.sum(axis=1).astype(np.float64)
-    window = max(1, int(ROW_SMOOTHING * len(profile)))
-    if window > 1:
-        profile = np.convolve(profile, np.full(window, 1.0 / window), mode="same")
-    if profile.max() <= 0:
-        return 0
-    inked = profile > threshold * profile.max()
-    padded = np.concatenate(([False], inked, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    starts, ends = edges[0::2], edges[1::2]
-    lengths = ends - starts
-    typical = float(np.median(lengths))
-    merged: list[list[int]] = [[int(starts[0]), int(ends[0])]]
-    for start, end in zip(starts[1:], ends[1:]):
-        if start - merged[-1][1] < typical / 5:
-            merged[-1][1] = int(end)
-        else:
-            merged.append([int(start), int(end)])
-    run_lengths = np.array([end - start for start, end in merged])
-    return int((run_lengths >= np.median(run_lengths) / 3).sum())
+    return len(text_row_cores(ink, threshold))
 
 
 def gray_statistics(gray: Image.Image | np.ndarray, rows: bool = False) -> dict[str, Any]:
