@@ -7,9 +7,11 @@ is refused outright, because a lane that silently skips everything is a false gr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import zlib
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -85,3 +87,24 @@ def _seed_everything(request: pytest.FixtureRequest) -> int:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return seed
+
+
+@contextlib.contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run with one intra-op torch thread, then restore the setting.
+
+    The suite's models are tiny: on a shared 2-core runner, torch's thread pool made them 10-100x
+    slower, not faster. Inference on 2 cores also uses one thread.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    with one_torch_thread():
+        yield

@@ -38,16 +38,6 @@ from hypothesis import given, settings  # noqa: E402
 from text_recognizer.quality import strategies  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def single_torch_thread():
-    """Run torch single-threaded: on a shared 2-core machine its thread pool makes these
-    small tensor copies ten times slower, not faster."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def black_bar_line() -> Image.Image:
     """A 300x60 white RGB line with a black bar across its top half."""

@@ -6,13 +6,12 @@ the recognizer and the CLI shares the folders built here; tests must not modify 
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import torch
 
+from tests.conftest import one_torch_thread
 from text_recognizer.data.fake import render_fake
 
 
@@ -61,7 +60,7 @@ def staged_lines(tmp_path_factory, line_checkpoint):
     from training.stage_model import stage
 
     out = tmp_path_factory.mktemp("staged") / "lines"
-    with one_thread():
+    with one_torch_thread():
         return stage(line_checkpoint, out, images=fake_images("lines", 3))
 
 
@@ -70,7 +69,7 @@ def staged_paragraphs(tmp_path_factory, paragraph_checkpoint):
     from training.stage_model import stage
 
     out = tmp_path_factory.mktemp("staged") / "paragraphs"
-    with one_thread():
+    with one_torch_thread():
         return stage(paragraph_checkpoint, out, images=fake_images("paragraphs", 2))
 
 
@@ -90,24 +89,3 @@ def both_folder(tmp_path_factory, staged_lines, staged_paragraphs) -> Path:
     shutil.copytree(staged_lines.folder, root / "lines")
     shutil.copytree(staged_paragraphs.folder, root / "paragraphs")
     return root
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run with 1 intra-op thread (as inference does on 2 cores), then restore the setting.
-
-    On a shared 2-core machine two spinning OpenMP threads per process made these tiny models
-    up to 10x slower; the CLI also sets the process-wide count, which must not leak out.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    with one_thread():
-        yield

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import lightning as L
 import pytest
-import torch
 
 from text_recognizer.data.modules import FakeDataModule
 
@@ -36,13 +35,3 @@ def quiet_trainer(tmp_path):
         return L.Trainer(**settings)
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models gain nothing from intra-op threads, and on a shared 2-core runner their
-    thread barriers cost 10x; restore the setting so other tests are unaffected."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
