@@ -198,7 +198,7 @@ def build_trainer(config: dict[str, Any], out: Path, logger: str = "auto", fast_
             mode="min",
             save_last=True,
             save_top_k=1,
-            filename="best-step{step}",
+            filename="best",  # a stable name the documented `stage` command can use
             auto_insert_metric_name=False,
         )
     ]
@@ -216,6 +216,28 @@ def build_trainer(config: dict[str, Any], out: Path, logger: str = "auto", fast_
         fast_dev_run=fast_dev_run,
         **trainer_args,
     )
+
+
+#: Files a resumed run would overwrite: Lightning's CSVLogger deletes an existing metrics.csv.
+RUN_RECORDS = ("logs/metrics.csv", "config.yaml", "results.json")
+
+
+def archive_previous_run(out: Path) -> Optional[Path]:
+    """Move the records of the run being resumed into ``out/previous/<UTC time>/``.
+
+    Without this a resume silently loses the metrics history before the resume point.
+    Returns the archive folder, or None when there was nothing to keep.
+    """
+    found = [name for name in RUN_RECORDS if (out / name).is_file()]
+    if not found:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    archive = out / "previous" / stamp
+    for name in found:
+        target = archive / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(out / name, target)
+    return archive
 
 
 def run(
@@ -240,11 +262,13 @@ def run(
     data = build_data_module(config)
     if compile_model:
         lit_model.model.compile(dynamic=True)  # in place: checkpoint keys stay "model.*"
-    trainer = build_trainer(config, out, logger, fast_dev_run)
-    if trainer.is_global_zero:
-        atomic_write_text(out / "config.yaml", yaml.safe_dump(config, sort_keys=False))
     if resume is not None and not Path(resume).is_file():
         raise ExperimentConfigError(f"checkpoint to resume {resume} does not exist")
+    trainer = build_trainer(config, out, logger, fast_dev_run)
+    if trainer.is_global_zero:
+        if resume is not None:
+            archive_previous_run(out)
+        atomic_write_text(out / "config.yaml", yaml.safe_dump(config, sort_keys=False))
     started = time.perf_counter()
     trainer.fit(lit_model, datamodule=data, ckpt_path=resume)
     fit_seconds = time.perf_counter() - started
@@ -254,7 +278,8 @@ def run(
     results: dict[str, Any] = {
         "model_kind": config["model"]["kind"],
         "global_step": int(trainer.global_step),
-        "fit_seconds": round(fit_seconds, 1),
+        "fit_seconds": round(fit_seconds, 1),  # this sitting only, when resumed
+        "resumed_from": resume,
         "best_checkpoint": best_path,
         "last_checkpoint": getattr(checkpoint, "last_model_path", "") or None,
         "best_val_cer": None if best_score is None else float(best_score),

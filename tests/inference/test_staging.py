@@ -52,6 +52,11 @@ def test_model_card_records_data_metrics_size_and_revision(staged_lines):
     assert "# Model card" in (staged_lines.folder / "model_card.md").read_text()
 
 
+def test_model_card_markdown_ends_with_exactly_one_newline(staged_lines):
+    text = (staged_lines.folder / "model_card.md").read_text()
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
 def test_failed_parity_aborts_staging_without_leaving_a_folder(
     line_checkpoint, tmp_path, monkeypatch
 ):
@@ -109,3 +114,22 @@ def test_half_precision_staging_halves_the_weights_and_still_loads(line_checkpoi
     assert payload["state_dict"]["head.weight"].dtype == torch.float16
     assert load_staged(report.folder).model.head.weight.dtype == torch.float32
     assert all(result.passed for result in report.parity)
+
+
+def test_staging_with_eval_data_records_the_staged_models_test_error(line_checkpoint, tmp_path):
+    from text_recognizer.data.fake import write_fake_manifest
+    from training.stage_model import stage
+
+    data = write_fake_manifest(tmp_path / "data", counts={"train": 1, "test": 3}).root
+    image = render_fake("lines", 0)[0]
+    report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=data)
+    evaluation = report.card["evaluation"]
+    assert evaluation["samples"] == 3 and evaluation["split"] == "test"
+    assert 0.0 <= evaluation["cer"] and report.card["metrics"]["test cer (staged model)"] >= 0
+    assert "CER" in (report.folder / "model_card.md").read_text()
+
+
+def test_staging_without_eval_data_leaves_the_evaluation_empty(staged_lines):
+    card = json.loads((staged_lines.folder / "model_card.json").read_text())
+    assert card["evaluation"] is None
+    assert "test split" not in (staged_lines.folder / "model_card.md").read_text()

@@ -111,3 +111,24 @@ def test_resuming_from_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
     )
     assert code == 2
     assert "missing.ckpt" in capsys.readouterr().err
+
+
+def test_resuming_keeps_the_metrics_history_of_the_run_it_continues(tmp_path):
+    out = tmp_path / "run"
+    config = write_config(tmp_path, FAKE_LINES)
+    common = ["--config", str(config), "--out", str(out), "--no-test"]
+    assert main(common + ["--max-steps", "2"]) == 0
+    before = (out / "logs" / "metrics.csv").read_text()
+    assert main(common + ["--max-steps", "4", "--resume", str(out / "checkpoints/last.ckpt")]) == 0
+    (archive,) = (out / "previous").iterdir()
+    assert (archive / "logs" / "metrics.csv").read_text() == before
+    results = json.loads((out / "results.json").read_text())
+    assert results["global_step"] == 4 and results["resumed_from"].endswith("last.ckpt")
+
+
+def test_the_best_checkpoint_has_the_name_the_readme_stages(tmp_path):
+    out = tmp_path / "run"
+    config = write_config(tmp_path, FAKE_LINES)
+    assert main(["--config", str(config), "--out", str(out), "--max-steps", "2"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["best_checkpoint"] == str(out / "checkpoints" / "best.ckpt")

@@ -111,3 +111,16 @@ def test_regenerated_file_round_trips(tmp_path, tiny_model_dir, tiny_samples_dir
 def test_missing_numeric_goldens_name_the_regenerate_command(tmp_path):
     with pytest.raises(GoldenError, match="--regen-goldens"):
         numeric_goldens.read_numeric_goldens(tmp_path / numeric_goldens.NUMERIC_FILE)
+
+
+@pytest.mark.parametrize("backend", ("torchscript", "onnx"))
+def test_a_weights_only_folder_is_exported_for_the_backend_check(
+    backend, tiny_model_dir, tiny_samples_dir, tiny_numeric
+):
+    if backend == "onnx":
+        pytest.importorskip("onnxruntime")
+    goldens, _ = tiny_numeric
+    samples = read_fixed_samples(tiny_samples_dir)
+    outputs, _ = numeric_goldens.backend_outputs(tiny_model_dir, backend, tiny_samples_dir, samples)
+    assert numeric_goldens.compare(goldens, outputs, backend) == []
+    assert sorted(p.name for p in tiny_model_dir.iterdir()) == ["model.pt"]  # left untouched

@@ -33,6 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="store model.pt weights as float16 (half the size; run in float32)",
     )
+    parser.add_argument(
+        "--eval-data",
+        metavar="DIR",
+        help="data set folder whose test split (held-out fonts for synthetic data) is "
+        "transcribed by the staged model; its CER/WER go into the model card",
+    )
+    parser.add_argument(
+        "--eval-limit", type=int, default=None, metavar="N", help="evaluate the first N only"
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         formats=args.keep,
         half=args.half,
+        eval_data=args.eval_data,
+        eval_limit=args.eval_limit,
     )
     card = report.card
     print(f"staged {card['name']} {card['version']} into {report.folder}")
@@ -56,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  parity {result.backend:<11} {result.part:<28} "
             f"max |diff| {result.max_abs_diff:.2e}  {'ok' if result.passed else 'FAIL'}"
+        )
+    evaluation = card.get("evaluation")
+    if evaluation:
+        print(
+            f"  test split of {evaluation['data']}: {evaluation['samples']:,} samples, "
+            f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}"
         )
     for note in card["export"]["parity"]["notes"]:
         print(f"  note: {note}")

@@ -164,14 +164,14 @@ def transcribe(
     """The staged model's greedy transcriptions (id -> text) and its version.
 
     Goes through :class:`Recognizer`, the deployed path, with each sample's kind forced so the
-    line/paragraph guess of ``mode="auto"`` cannot move a golden. Samples of a kind the model
-    does not have (a lines-only default model and the paragraph samples) are left out.
+    line/paragraph guess of ``mode="auto"`` cannot move a golden. A lines-only model reads the
+    paragraph samples by segmentation, as it would a user's page.
     """
     from text_recognizer.recognizer import Recognizer
 
     recognizer = Recognizer.load(model_dir)
     predictions: dict[str, str] = {}
-    for kind in recognizer.kinds:
+    for kind in recognizer.readable_kinds:
         chosen = [s for s in samples if s.kind == kind]
         if chosen:
             paths = [Path(samples_dir) / s.file for s in chosen]

@@ -15,6 +15,25 @@ from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_bytes
 from text_recognizer.quality.loss_ranked import load_frozen_images, png_bytes, read_suite
 
+TRUTH, PREDICTION = (0, 110, 0), (180, 0, 0)
+
+
+def _palette() -> Image.Image:
+    """64 greys plus white-to-colour ramps of the two label colours (anti-aliased text).
+
+    Mapping onto a fixed palette keeps the ink grey (an adaptive one tints it) and makes the
+    committed PNG about a third of its RGB size.
+    """
+    colours = [(v, v, v) for v in range(0, 256, 4)] + [(255, 255, 255)]
+    for red, green, blue in (TRUTH, PREDICTION):
+        colours += [
+            tuple(round(255 + (c - 255) * step / 15) for c in (red, green, blue))
+            for step in range(1, 16)
+        ]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([c for colour in colours for c in colour])
+    return palette
+
 
 def render_grid(
     suite_path: str | os.PathLike,
@@ -45,8 +64,8 @@ def render_grid(
                 (40, 40, 40),
             ),
         ]
-        text_lines += [(f"truth: {line}", (0, 110, 0)) for line in example.text.split("\n")]
-        text_lines += [(f"pred:  {line}", (180, 0, 0)) for line in example.prediction.split("\n")]
+        text_lines += [(f"truth: {line}", TRUTH) for line in example.text.split("\n")]
+        text_lines += [(f"pred:  {line}", PREDICTION) for line in example.prediction.split("\n")]
         height = 8 + line_height + shown.height + 4 + line_height * (len(text_lines) - 1) + 10
         panel = Image.new("RGB", (panel_width + 16, height), "white")
         draw = ImageDraw.Draw(panel)
@@ -76,5 +95,6 @@ def render_grid(
             grid.paste(panel, (column * (panel_width + 16), y))
         y += max(p.height for p in row)
     out = Path(out)
-    atomic_write_bytes(out, png_bytes(grid))
+    indexed = grid.quantize(palette=_palette(), dither=Image.Dither.NONE)
+    atomic_write_bytes(out, png_bytes(indexed))
     return out

@@ -108,15 +108,54 @@ def backend_outputs(
     samples_dir: str | os.PathLike,
     samples: Sequence[FixedSample],
 ) -> tuple[dict[str, torch.Tensor], str]:
-    """Every key's output through ``backend`` of the staged model, and the model version."""
+    """Every key's output through ``backend`` of the staged model, and the model version.
+
+    A staged folder that keeps only ``model.pt`` (the size-limited default model) is exported
+    to a temporary folder first, so its TorchScript and ONNX forms are still held to the goldens.
+    """
+    import tempfile
+
     from text_recognizer.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model_dir, backend=backend)
-    outputs: dict[str, torch.Tensor] = {}
-    for kind, tensors in fixed_inputs(samples_dir, samples).items():
-        if kind in recognizer.models:
-            outputs.update(network_outputs(recognizer.models[kind].network, kind, tensors))
+    with tempfile.TemporaryDirectory(prefix="numeric-goldens-") as scratch:
+        exported = with_exports(model_dir, backend, Path(scratch))
+        recognizer = Recognizer.load(exported, backend=backend)
+        outputs: dict[str, torch.Tensor] = {}
+        for kind, tensors in fixed_inputs(samples_dir, samples).items():
+            if kind in recognizer.models:
+                outputs.update(network_outputs(recognizer.models[kind].network, kind, tensors))
     return outputs, recognizer.model_version
+
+
+def with_exports(model_dir: str | os.PathLike, backend: str, scratch: Path) -> Path:
+    """``model_dir`` if it holds ``backend``'s files, else a copy in ``scratch`` that does."""
+    import shutil
+
+    from text_recognizer import export
+    from text_recognizer.staging import is_staged_folder, load_staged, staged_folders
+
+    def exported_files(kind: str) -> list[str]:
+        if backend == "torchscript":
+            return [export.TORCHSCRIPT_FILE]
+        return [export.ONNX_FILE] + ([export.ONNX_DECODER_FILE] if kind == "paragraphs" else [])
+
+    root = Path(model_dir)
+    folders = staged_folders(root)
+    if backend == "eager" or all(
+        (folder / name).is_file()
+        for kind, folder in folders.items()
+        for name in exported_files(kind)
+    ):
+        return root
+    for kind, folder in folders.items():
+        copy = scratch if is_staged_folder(root) else scratch / kind
+        shutil.copytree(folder, copy, dirs_exist_ok=True)
+        model = load_staged(copy).model
+        if backend == "torchscript":
+            export.save_torchscript(model, copy / export.TORCHSCRIPT_FILE)
+        else:
+            export.save_onnx(model, copy)
+    return scratch
 
 
 def _tolerance(key: str) -> tuple[float, float]:
