@@ -31,6 +31,24 @@ class Decoded:
     indices: tuple[int, ...]
 
 
+def _ctc_decoded(
+    indices: Sequence[int],
+    confidences: Sequence[float],
+    log_prob: float,
+    length: int,
+    vocab: Vocabulary,
+) -> Decoded:
+    """A CTC result: its confidence is the per-frame geometric mean of the path probability."""
+    shown, shown_confidences = _visible(indices, confidences, vocab)
+    return Decoded(
+        text=vocab.decode(shown),
+        confidence=_geometric_mean(log_prob, length),
+        log_prob=log_prob,
+        char_confidences=shown_confidences,
+        indices=tuple(indices),
+    )
+
+
 def _visible(
     indices: Sequence[int], confidences: Sequence[float], vocab: Vocabulary
 ) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -100,17 +118,7 @@ def ctc_greedy(
                 else:
                     confidences[-1] = max(confidences[-1], math.exp(score))
             previous = label
-        log_prob = float(sum(scores))
-        shown, shown_confidences = _visible(indices, confidences, vocab)
-        results.append(
-            Decoded(
-                text=vocab.decode(shown),
-                confidence=_geometric_mean(log_prob, length),
-                log_prob=log_prob,
-                char_confidences=shown_confidences,
-                indices=tuple(indices),
-            )
-        )
+        results.append(_ctc_decoded(indices, confidences, float(sum(scores)), length, vocab))
     return results
 
 
@@ -190,16 +198,7 @@ def ctc_beam_search(
         prefix, log_prob, confidences = _ctc_prefix_beam(
             frames_all[row, :length], vocab.blank_index, beam_width, candidates
         )
-        shown, shown_confidences = _visible(prefix, confidences, vocab)
-        results.append(
-            Decoded(
-                text=vocab.decode(shown),
-                confidence=_geometric_mean(log_prob, length),
-                log_prob=log_prob,
-                char_confidences=shown_confidences,
-                indices=tuple(prefix),
-            )
-        )
+        results.append(_ctc_decoded(prefix, confidences, log_prob, length, vocab))
     return results
 
 

@@ -28,9 +28,8 @@ import numpy as np
 from PIL import Image
 
 from text_recognizer.data.download import RemoteFile, download, stderr_progress
-from text_recognizer.data.manifest import Manifest, ManifestRecord, write_manifest
+from text_recognizer.data.manifest import Manifest, write_image_record, write_manifest
 from text_recognizer.errors import DataSetLayoutError, TextRecognizerError
-from text_recognizer.io import atomic_write_bytes, sha256_bytes
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 PARSER_VERSION = "emnist-1"
@@ -178,28 +177,9 @@ def load_emnist(
     return EmnistSplit(images=upright, labels=labels, mapping=mapping)
 
 
-def _png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array, mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _record(out: Path, item_id: str, image: np.ndarray, text: str, split: str, version: str):
-    data = _png(image)
-    relative = f"images/{item_id}.png"
-    atomic_write_bytes(out / relative, data)
-    return ManifestRecord(
-        id=item_id,
-        path=relative,
-        sha256=sha256_bytes(data),
-        width=int(image.shape[1]),
-        height=int(image.shape[0]),
-        text=text,
-        writer=WRITER,
-        split=split,
-        source="emnist",
-        generator_version=version,
-    )
+    picture = Image.fromarray(image, mode="L")
+    return write_image_record(out, item_id, picture, text, WRITER, split, "emnist", version)
 
 
 def prepare_emnist(

@@ -7,7 +7,6 @@ export or a server can be exercised end to end in seconds on any machine, withou
 from __future__ import annotations
 
 import functools
-import io
 import os
 from pathlib import Path
 from typing import Mapping
@@ -15,8 +14,7 @@ from typing import Mapping
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from text_recognizer.data.manifest import SPLITS, Manifest, ManifestRecord, write_manifest
-from text_recognizer.io import atomic_write_bytes, sha256_bytes
+from text_recognizer.data.manifest import SPLITS, Manifest, write_image_record, write_manifest
 from text_recognizer.vocab import CHARACTERS
 
 #: Characters of fake labels: the whole vocabulary except newline, which joins paragraph lines.
@@ -88,23 +86,8 @@ def write_fake_manifest(
     for split, count in counts.items():
         for index in range(count):
             image, text = render_fake(kind, index, seed=seed, split=split)
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-            data = buffer.getvalue()
-            sample_id = f"fake-{kind}-{split}-{index}"
-            path = f"images/{sample_id}.png"
-            atomic_write_bytes(root / path, data)
+            item_id = f"fake-{kind}-{split}-{index}"
             records.append(
-                ManifestRecord(
-                    id=sample_id,
-                    path=path,
-                    sha256=sha256_bytes(data),
-                    width=image.width,
-                    height=image.height,
-                    text=text,
-                    writer="pillow-default-font",
-                    split=split,
-                    source="fake",
-                )
+                write_image_record(root, item_id, image, text, "pillow-default-font", split, "fake")
             )
     return write_manifest(root, records, {"kind": kind, "seed": seed, "source": "fake"})

@@ -53,9 +53,14 @@ from text_recognizer.data.download import (
     download,
     stderr_progress,
 )
-from text_recognizer.data.manifest import KINDS, Manifest, ManifestRecord, write_manifest
+from text_recognizer.data.manifest import (
+    KINDS,
+    Manifest,
+    ManifestRecord,
+    write_image_record,
+    write_manifest,
+)
 from text_recognizer.errors import DataSetLayoutError, TextRecognizerError
-from text_recognizer.io import atomic_write_bytes, sha256_bytes
 from text_recognizer.vocab import DEFAULT_VOCABULARY, Vocabulary
 
 PARSER_VERSION = "iam-1"
@@ -393,12 +398,6 @@ def _load_line_image(path: Path, scale: float) -> Image.Image:
     return image
 
 
-def _png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
-
-
 # --------------------------------------------------------------------------- preparation
 
 
@@ -490,21 +489,7 @@ def prepare_iam(
 def _write_crop(
     out: Path, crop: Image.Image, item_id: str, text: str, form: IamForm, split: str
 ) -> ManifestRecord:
-    data = _png_bytes(crop)
-    relative = f"images/{item_id}.png"
-    atomic_write_bytes(out / relative, data)
-    return ManifestRecord(
-        id=item_id,
-        path=relative,
-        sha256=sha256_bytes(data),
-        width=crop.width,
-        height=crop.height,
-        text=text,
-        writer=form.writer,
-        split=split,
-        source="iam",
-        generator_version=PARSER_VERSION,
-    )
+    return write_image_record(out, item_id, crop, text, form.writer, split, "iam", PARSER_VERSION)
 
 
 # --------------------------------------------------------------------------- download

@@ -12,14 +12,20 @@ import io
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from text_recognizer.errors import ManifestError
-from text_recognizer.io import atomic_write_text
+from text_recognizer.io import atomic_write_bytes, atomic_write_text, sha256_bytes
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_JSON = "manifest.json"
+IMAGE_DIR = "images"
 SPLITS = ("train", "val", "test")
+#: Fixed PNG settings (no timestamp, fixed compression): equal images give equal files.
+PNG_OPTIONS: dict[str, Any] = {"format": "PNG", "optimize": False, "compress_level": 1}
 KINDS = ("lines", "paragraphs")
 
 
@@ -41,6 +47,41 @@ class ManifestRecord:
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ManifestRecord))
 _INT_COLUMNS = {"width", "height"}
+
+
+def encode_png(image: "Image.Image") -> bytes:
+    """PNG bytes of ``image`` with :data:`PNG_OPTIONS`, so equal images give equal files."""
+    buffer = io.BytesIO()
+    image.save(buffer, **PNG_OPTIONS)
+    return buffer.getvalue()
+
+
+def write_image_record(
+    root: str | Path,
+    item_id: str,
+    image: "Image.Image",
+    text: str,
+    writer: str,
+    split: str,
+    source: str,
+    generator_version: str = "",
+) -> ManifestRecord:
+    """Write ``image`` atomically as ``images/<item_id>.png`` under ``root``; return its row."""
+    data = encode_png(image)
+    relative = f"{IMAGE_DIR}/{item_id}.png"
+    atomic_write_bytes(Path(root) / relative, data)
+    return ManifestRecord(
+        id=item_id,
+        path=relative,
+        sha256=sha256_bytes(data),
+        width=image.width,
+        height=image.height,
+        text=text,
+        writer=writer,
+        split=split,
+        source=source,
+        generator_version=generator_version,
+    )
 
 
 @dataclass

@@ -13,7 +13,6 @@ split, so test scores measure unseen writers.
 from __future__ import annotations
 
 import functools
-import io
 import math
 import os
 import re
@@ -27,9 +26,17 @@ from PIL import Image, ImageDraw, ImageFont
 from text_recognizer.data import augment, corpus
 from text_recognizer.data.augment import AugmentConfig, uniform
 from text_recognizer.data.fonts import HandwritingFont, discover_fonts, split_writers
-from text_recognizer.data.manifest import KINDS, SPLITS, Manifest, ManifestRecord, write_manifest
+from text_recognizer.data.manifest import (  # noqa: F401 - encode_png is part of this API
+    IMAGE_DIR,
+    KINDS,
+    SPLITS,
+    Manifest,
+    ManifestRecord,
+    encode_png,
+    write_image_record,
+    write_manifest,
+)
 from text_recognizer.errors import ManifestError, TextRecognizerError
-from text_recognizer.io import atomic_write_bytes, sha256_bytes
 
 #: Bump when a change alters the rendered bytes or labels for a given seed.
 GENERATOR_VERSION = "synthetic-1.0"
@@ -38,7 +45,6 @@ MAX_PARAGRAPH_CHARS = 512
 MAX_PARAGRAPH_LINES = 8
 _KIND_CODES = {"lines": 1, "paragraphs": 2}
 _GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing of indices
-_PNG_OPTIONS: dict[str, Any] = {"format": "PNG", "optimize": False, "compress_level": 1}
 
 
 @dataclass(frozen=True)
@@ -329,35 +335,20 @@ def render_sample(config: SyntheticConfig, index: int) -> SyntheticSample:
 
 # -- data sets --------------------------------------------------------------------------------
 
-IMAGE_DIR = "images"
-
 
 def sample_id(kind: str, index: int) -> str:
     """Stable id of sample ``index``: ``line-000042`` or ``paragraph-000042``."""
     return f"{kind[:-1]}-{index:06d}"
 
 
-def encode_png(image: Image.Image) -> bytes:
-    """PNG bytes with fixed settings and no timestamp, so equal images give equal files."""
-    buffer = io.BytesIO()
-    image.save(buffer, **_PNG_OPTIONS)
-    return buffer.getvalue()
-
-
 def _write_sample(task: tuple[SyntheticConfig, int, str]) -> ManifestRecord:
     """Render sample ``index`` and write its PNG atomically; runs in worker processes."""
     config, index, root = task
     sample = render_sample(config, index)
-    data = encode_png(sample.image)
-    identifier = sample_id(config.kind, index)
-    relative = f"{IMAGE_DIR}/{identifier}.png"
-    atomic_write_bytes(Path(root) / relative, data)
-    return ManifestRecord(
-        id=identifier,
-        path=relative,
-        sha256=sha256_bytes(data),
-        width=sample.image.width,
-        height=sample.image.height,
+    return write_image_record(
+        root,
+        sample_id(config.kind, index),
+        sample.image,
         text=sample.text,
         writer=sample.writer,
         split=sample.split,

@@ -325,6 +325,17 @@ def _in_set(column: str, values: list) -> dict[str, Any]:
     return {"column": column, "value_set": values}
 
 
+def _within(name: str, column: str, bounds: tuple[float, float], description: str) -> Check:
+    """Every record's ``column`` lies within ``bounds`` (inclusive)."""
+    return Check(
+        name,
+        "records",
+        "ExpectColumnValuesToBeBetween",
+        {"column": column, "min_value": bounds[0], "max_value": bounds[1]},
+        f"{description} within {bounds}",
+    )
+
+
 def _at_most(limit_column: str, value_column: str) -> dict[str, Any]:
     return {
         "column_A": limit_column,
@@ -501,34 +512,13 @@ def build_suite(config: SuiteConfig, with_split_shares: bool = True) -> Suite:
             {"column": "black_fraction", "max_value": c.max_black_fraction},
             f"at most {c.max_black_fraction:.0%} of the pixels are black",
         ),
-        Check(
-            "image_size_in_range",
-            "records",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "image_width", "min_value": c.image_width[0], "max_value": c.image_width[1]},
-            f"image width within {c.image_width}",
-        ),
-        Check(
-            "image_size_in_range",
-            "records",
-            "ExpectColumnValuesToBeBetween",
-            {
-                "column": "image_height",
-                "min_value": c.image_height[0],
-                "max_value": c.image_height[1],
-            },
-            f"image height within {c.image_height}",
-        ),
-        Check(
+        _within("image_size_in_range", "image_width", c.image_width, "image width"),
+        _within("image_size_in_range", "image_height", c.image_height, "image height"),
+        _within(
             "mean_intensity_in_range",
-            "records",
-            "ExpectColumnValuesToBeBetween",
-            {
-                "column": "mean_intensity",
-                "min_value": c.mean_intensity[0],
-                "max_value": c.mean_intensity[1],
-            },
-            f"mean gray level within {c.mean_intensity} (paper dominates)",
+            "mean_intensity",
+            c.mean_intensity,
+            "mean gray level (paper dominates)",
         ),
         Check(
             "no_duplicate_images_within_split",
