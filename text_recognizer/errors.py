@@ -55,3 +55,7 @@ class ExportParityError(TextRecognizerError, RuntimeError):
 
 class GoldenError(TextRecognizerError, ValueError):
     """A golden file, fixed-sample set or loss-ranked suite is missing, malformed or stale."""
+
+
+class PlantedBugDriftError(TextRecognizerError, ValueError):
+    """A planted bug's original snippet no longer occurs exactly once in the file it mutates."""

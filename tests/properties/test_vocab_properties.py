@@ -8,7 +8,7 @@ from text_recognizer.errors import VocabularyError
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given  # noqa: E402
+from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from text_recognizer.quality.strategies import label_texts  # noqa: E402
@@ -35,6 +35,7 @@ def test_any_character_outside_the_vocabulary_is_refused_by_name(before, bad, af
 
 
 @given(st.lists(st.integers(0, len(DEFAULT_VOCABULARY) - 1), max_size=60))
+@example(list(range(len(DEFAULT_VOCABULARY))))  # every index, both sides of the specials' edge
 def test_decode_of_any_indices_keeps_exactly_the_character_tokens(indices):
     text = DEFAULT_VOCABULARY.decode(indices)
     kept = [i for i in indices if i >= DEFAULT_VOCABULARY.num_specials]
