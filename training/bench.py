@@ -145,6 +145,29 @@ def inference_rows(
             )
             rows.append(_row("paragraph throughput", size, seconds, note))
         rows += paragraph_part_rows(recognizer, images[0], device, repeats)
+    elif recognizer.segments_paragraphs:
+        rows += segmented_paragraph_rows(recognizer, device, repeats, batch_sizes)
+    return rows
+
+
+def segmented_paragraph_rows(
+    recognizer: Recognizer, device: torch.device, repeats: int, batch_sizes: Sequence[int]
+) -> list[BenchRow]:
+    """Paragraphs read by a lines-only model: line cutting plus one batch of line crops."""
+    count = max(size for size in batch_sizes if size <= 8)
+    images, _, _ = sample_images("paragraphs", count)
+    single = images[0]
+    note = "segmented into lines"
+    seconds = time_calls(
+        lambda: recognizer.predict(single, "paragraphs"), max(3, repeats // 2), 1, device
+    )
+    rows = [_row("paragraph latency", 1, seconds, f"{note}, {single.width}x{single.height} px")]
+    for size in sorted({1, count}):
+        batch = images[:size]
+        seconds = time_calls(
+            lambda batch=batch: recognizer.predict_batch(batch, "paragraphs"), 3, 1, device
+        )
+        rows.append(_row("paragraph throughput", size, seconds, note))
     return rows
 
 

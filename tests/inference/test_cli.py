@@ -81,3 +81,11 @@ def test_bench_prints_a_latency_table(staged_lines, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "p50 ms" in out and "line latency" in out and "line throughput" in out
+
+
+@pytest.mark.slow
+def test_bench_times_segmented_paragraphs_for_a_lines_only_model(staged_lines, capsys):
+    args = ["bench", "--model", str(staged_lines.folder), "--repeats", "2", "--batch-sizes", "1"]
+    assert main(args) == 0
+    rows = [row for row in capsys.readouterr().out.splitlines() if "paragraph" in row]
+    assert rows and all("segmented into lines" in row for row in rows)
