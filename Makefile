@@ -29,7 +29,7 @@ demo: setup
 	$(BIN)/text-recognizer demo --out data/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" --cov --cov-report=term --cov-report=xml -p no:cacheprovider
+	$(BIN)/python -m pytest -m "not slow" -n auto --cov --cov-report=term --cov-report=xml -p no:cacheprovider
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
