@@ -1,14 +1,16 @@
-"""Planted bugs ("mutants") that the property tests must catch, and the check that they do.
+"""Planted bugs ("mutants") that the property and training sanity tests must catch, and the
+check that they do.
 
-A property test that never fails proves nothing: hypothesis may only draw easy examples, or a
-law may be too weak to notice a real mistake. Each mutant below is a realistic bug in the code
-a property file tests. The check copies the package, the tests and the pytest configuration
-into a fresh temporary folder, plants one bug there, and runs the property test expected to
-catch it against that copy (the copy is first on ``sys.path``, so the mutated package is the
-one imported, not the editable install). It passes only if the unmutated copy passes and every
-mutant makes its property test fail. A mutant whose original snippet is no longer in the source
-stops the check with :class:`~text_recognizer.errors.PlantedBugDriftError`, so the list cannot
-silently rot when the code changes::
+A test that never fails proves nothing: hypothesis may only draw easy examples, a law may be
+too weak to notice a real mistake, a sanity check may look at a batch where the bug cannot show.
+Each mutant below is a realistic bug in the code that a property file or a training sanity test
+(``tests/quality/test_training_sanity.py``) checks. The check copies the package, the tests and
+the pytest configuration into a fresh temporary folder, plants one bug there, and runs the test
+expected to catch it against that copy (the copy is first on ``sys.path``, so the mutated
+package is the one imported, not the editable install). It passes only if the unmutated copy
+passes and every mutant makes its test fail. A mutant whose original snippet is no longer in the
+source stops the check with :class:`~text_recognizer.errors.PlantedBugDriftError`, so the list
+cannot silently rot when the code changes::
 
     python -m training.property_mutants --list
     python -m training.property_mutants                      # baseline + every mutant
@@ -35,6 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: What a sandbox holds: the package, the tests and the pytest configuration.
 COPIED = ("text_recognizer", "training", "tests", "pyproject.toml")
 PROPERTY_TESTS = "tests/properties"
+SANITY_TESTS = "tests/quality/test_training_sanity.py"
 #: Derandomized ``ci`` profile (tests/conftest.py): a mutant is killed or not, reproducibly.
 PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-x", "--hypothesis-profile=ci")
 #: pytest's exit status when tests ran and some failed; collection errors etc. do not count.
@@ -46,8 +49,8 @@ RUN_TIMEOUT_S = 600
 class Mutant:
     """One planted bug: ``original`` (exactly once in ``path``) becomes ``replacement``.
 
-    ``target`` is the property test file expected to catch it, ``keyword`` an optional ``-k``
-    expression naming the property within it.
+    ``target`` is the test file expected to catch it, ``keyword`` an optional ``-k``
+    expression naming the property or sanity test within it.
     """
 
     name: str
@@ -70,6 +73,12 @@ class Mutant:
 
 def _properties(name: str) -> str:
     return f"{PROPERTY_TESTS}/test_{name}_properties.py"
+
+
+def _sanity(test: str, kind: str) -> dict[str, str]:
+    """Target and ``-k`` of the sanity test ``test`` on the ``kind`` ("line" | "paragraph")
+    model: the model the bug is planted in."""
+    return {"target": SANITY_TESTS, "keyword": f"{test} and {kind}"}
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -245,6 +254,103 @@ MUTANTS: tuple[Mutant, ...] = (
         keyword="refused_by_name",
         description="the refusal names a 1-based position while slicing is 0-based",
     ),
+    # -- training sanity tests (issue 6): the four classic bugs, then one per other check --
+    Mutant(
+        name="zero_grad_dropped",
+        path="text_recognizer/lit_models/base.py",
+        original="    def configure_optimizers(self):\n",
+        replacement=(
+            "    def optimizer_zero_grad(self, epoch, batch_idx, optimizer) -> None:\n"
+            "        pass  # overridden, and the optimizer.zero_grad() call left out\n"
+            "\n"
+            "    def configure_optimizers(self):\n"
+        ),
+        **_sanity("test_gradients_do_not_accumulate_across_steps", "line"),
+        description="Lightning's zero_grad hook is overridden without clearing the gradients",
+    ),
+    Mutant(
+        name="line_features_detached",
+        path="text_recognizer/models/line_ctc.py",
+        original="x = self.rnn(self.project(x), lengths)",
+        replacement="x = self.rnn(self.project(x).detach(), lengths)",
+        **_sanity("test_every_parameter_gets_a_finite_nonzero_gradient", "line"),
+        description="a stray .detach() cuts the encoder and projection off the line loss",
+    ),
+    Mutant(
+        name="line_reshape_mixes_batch",
+        path="text_recognizer/models/line_ctc.py",
+        original="x = x.permute(0, 3, 1, 2).reshape(batch, frames, channels * height)",
+        replacement="x = x.reshape(frames, batch, channels * height).transpose(0, 1)",
+        **_sanity("test_samples_are_independent_in_eval_mode", "line"),
+        description="a reshape where a permute belongs: frames of different lines interleave",
+    ),
+    Mutant(
+        name="attention_dropout_in_eval",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="dropout = self.dropout if self.training else 0.0",
+        replacement="dropout = self.dropout",
+        **_sanity("test_eval_mode_is_deterministic", "paragraph"),
+        description="functional attention dropout is applied in eval mode too",
+    ),
+    Mutant(
+        name="ctc_loss_summed",
+        path="text_recognizer/lit_models/line.py",
+        original='reduction="mean",',
+        replacement='reduction="sum",',
+        **_sanity("test_loss_at_init_is_close_to_the_uniform_predictors", "line"),
+        description="the CTC loss is summed over characters and samples instead of averaged",
+    ),
+    Mutant(
+        name="decoder_final_norm_skipped",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="return self.head(self.norm(x))",
+        replacement="return self.head(x)",
+        **_sanity("test_no_parameter_is_unused", "paragraph"),
+        description="teacher-forced decoding skips the final LayerNorm (cached decoding keeps it)",
+    ),
+    Mutant(
+        name="no_decay_group_dropped",
+        path="text_recognizer/lit_models/base.py",
+        original='        {"params": no_decay, "weight_decay": 0.0},\n',
+        replacement="",
+        **_sanity("test_optimizer_steps_change_trainable_and_not_frozen_parameters", "line"),
+        description="biases and norms (the no-decay group) never reach the optimizer",
+    ),
+    Mutant(
+        name="ctc_infinite_loss_kept",
+        path="text_recognizer/lit_models/line.py",
+        original="            zero_infinity=True,\n",
+        replacement="",
+        **_sanity("test_outputs_loss_and_gradients_are_finite", "line"),
+        description="CTC without zero_infinity: a label too long for its line gives an inf loss",
+    ),
+    Mutant(
+        name="configured_lr_ignored",
+        path="text_recognizer/lit_models/base.py",
+        original=", lr=hp.lr, betas",
+        replacement=', lr=hp.get("learning_rate", 1e-3), betas',
+        **_sanity("test_learning_rate_zero_leaves_weights_unchanged", "line"),
+        description="the optimizer reads a misnamed hyperparameter and falls back to 1e-3",
+    ),
+    Mutant(
+        name="global_rng_reseeded_at_init",
+        path="text_recognizer/lit_models/base.py",
+        original='                "vocabulary": self.vocab.characters,\n',
+        replacement=(
+            '                "vocabulary": self.vocab.characters,\n'
+            '                "init_seed": torch.seed(),\n'
+        ),
+        **_sanity("test_same_seed_gives_identical_losses", "line"),
+        description="torch.seed() (meant: initial_seed) reseeds the RNG from OS entropy at init",
+    ),
+    Mutant(
+        name="checkpoint_prefix_lstripped",
+        path="text_recognizer/lit_models/__init__.py",
+        original="key[len(prefix) :]: value",
+        replacement="key.lstrip(prefix): value",
+        **_sanity("test_checkpoint_save_and_load_gives_identical_predictions", "paragraph"),
+        description="str.lstrip strips characters, not a prefix: 'model.encoder' -> 'ncoder'",
+    ),
 )
 
 
@@ -354,9 +460,9 @@ def run_in_sandbox(
 
 
 def run_baseline(mutants: Sequence[Mutant]) -> Outcome:
-    """The unmutated copy on every targeted property file: it must pass."""
+    """The unmutated copy on every targeted test file: it must pass."""
     targets = sorted({mutant.target for mutant in mutants})
-    label = f"{len(targets)} property file(s)"
+    label = f"{len(targets)} target file(s)"
     return run_in_sandbox("baseline", label, targets)
 
 
@@ -386,7 +492,7 @@ def run_check(mutants: Sequence[Mutant] = MUTANTS, show: bool = False) -> list[O
         planted_source(mutant)  # drift fails before minutes are spent
     widths = (
         max([len("baseline"), *(len(mutant.name) for mutant in mutants)]),
-        max([len("7 property file(s)"), *(len(mutant.label) for mutant in mutants)]),
+        max([len("10 target file(s)"), *(len(mutant.label) for mutant in mutants)]),
     )
 
     def report(outcome: Outcome, status: str, expected: bool) -> None:

@@ -1,10 +1,13 @@
-"""Every property test file catches at least one planted bug (training/property_mutants.py).
+"""Every property test file, and every training sanity test on the real models, catches a
+planted bug (training/property_mutants.py).
 
 The fast tests keep the list of planted bugs in step with the code; the slow one plants each bug
-in a copy of the repository and checks that its property test fails there.
+in a copy of the repository and checks that its test fails there.
 """
 
 from __future__ import annotations
+
+import ast
 
 import pytest
 
@@ -13,6 +16,7 @@ from training.property_mutants import (
     MUTANTS,
     PROPERTY_TESTS,
     REPO_ROOT,
+    SANITY_TESTS,
     Mutant,
     check_passed,
     mutant_status,
@@ -30,7 +34,27 @@ def test_each_planted_bug_matches_the_current_source_exactly_once(mutant):
 def test_every_property_test_file_is_targeted_by_a_planted_bug():
     found = (REPO_ROOT / PROPERTY_TESTS).glob("test_*_properties.py")
     files = {path.relative_to(REPO_ROOT).as_posix() for path in found}
-    assert files == {mutant.target for mutant in MUTANTS}
+    assert files == {m.target for m in MUTANTS if m.target.startswith(f"{PROPERTY_TESTS}/")}
+
+
+def sanity_tests_on_the_models() -> set[str]:
+    """Tests of the sanity file that take the ``kind`` parameter, directly or via fixtures."""
+    tree = ast.parse((REPO_ROOT / SANITY_TESTS).read_text(encoding="utf-8"))
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    arguments = {node.name: {arg.arg for arg in node.args.args} for node in functions}
+    on_kind = {"kind"}
+    for _ in functions:  # fixtures on fixtures: as many passes as names reach the fixed point
+        on_kind |= {name for name, args in arguments.items() if args & on_kind}
+    return {name for name in on_kind if name.startswith("test_")}
+
+
+def test_the_training_sanity_test_file_is_targeted_by_planted_bugs():
+    assert SANITY_TESTS in {mutant.target for mutant in MUTANTS}
+
+
+def test_every_sanity_test_on_the_models_is_targeted_by_a_planted_bug():
+    aimed = {mutant.keyword.split()[0] for mutant in MUTANTS if mutant.target == SANITY_TESTS}
+    assert aimed == sanity_tests_on_the_models()
 
 
 def test_planted_bug_names_are_unique():
@@ -46,10 +70,10 @@ def test_a_snippet_that_drifted_from_the_source_is_refused_by_mutant_name(tmp_pa
 
 
 @pytest.mark.slow
-def test_every_planted_bug_is_caught_by_its_property_test():
+def test_every_planted_bug_is_caught_by_its_test():
     pytest.importorskip("hypothesis")  # without it the property tests skip and nothing is caught
     outcomes = run_check(MUTANTS)
     baseline, *planted = outcomes
     table = "\n".join(f"{o.name}: {mutant_status(o)} ({o.target})" for o in planted)
-    assert baseline.passed, f"the unmutated copy fails its property tests:\n{baseline.output}"
+    assert baseline.passed, f"the unmutated copy fails its target tests:\n{baseline.output}"
     assert check_passed(outcomes, MUTANTS), f"planted bugs not caught:\n{table}"
