@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from text_recognizer import __version__, export
 from text_recognizer.data.preprocess import Preprocessor, Sample
 from text_recognizer.errors import StagedModelError
 from text_recognizer.io import atomic_write_text, sha256_file
+from text_recognizer.provenance import git_revision
 from text_recognizer.staging import (
     CARD_JSON,
     CARD_MARKDOWN,
@@ -49,28 +49,6 @@ class StageReport:
     folder: Path
     card: dict[str, Any]
     parity: list[export.ParityResult]
-
-
-def git_revision(cwd: str | os.PathLike | None = None) -> str:
-    """``git rev-parse HEAD`` (``+dirty`` when tracked files changed), or ``"unknown"``."""
-    cwd = cwd or Path(__file__).resolve().parent
-    try:
-        revision = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
-        if revision.returncode != 0:
-            return "unknown"
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    dirty = "+dirty" if status.returncode == 0 and status.stdout.strip() else ""
-    return revision.stdout.strip() + dirty
 
 
 def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Image], str]:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from text_recognizer.errors import GoldenError, StagedModelError
 from text_recognizer.io import atomic_write_text
+from text_recognizer.provenance import git_revision
 from text_recognizer.quality.edit_distance import character_error_rate, inline_diff
 from text_recognizer.quality.fixed_samples import FixedSample, read_fixed_samples
 
@@ -43,26 +43,6 @@ STAGE_COMMAND = (
     "text-recognizer stage CKPT --out text_recognizer/artifacts/default/lines "
     "(and .../paragraphs for a paragraph checkpoint)"
 )
-
-
-def git_revision() -> str:
-    """Short ``HEAD`` of the repository this package lives in (``+dirty`` if modified)."""
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
-        )
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-        )
-    except OSError:
-        return "unknown"
-    if head.returncode != 0:
-        return "unknown"
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
 def default_model_dir() -> Path:
@@ -209,7 +189,7 @@ def build_transcription_goldens(
         margin=previous.margin if previous else DEFAULT_MEAN_MARGIN,
         samples=samples_out,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        git_revision=git_revision(),
+        git_revision=git_revision(short=True),
         reason=reason,
     )
 
@@ -252,7 +232,7 @@ class ChangelogEntry:
             timespec="seconds"
         )
     )
-    git_revision: str = field(default_factory=git_revision)
+    git_revision: str = field(default_factory=lambda: git_revision(short=True))
 
     def to_markdown(self) -> str:
         old = "none (new file)" if self.old_metric is None else f"{self.old_metric:.6g}"

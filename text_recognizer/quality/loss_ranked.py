@@ -294,7 +294,7 @@ def mine(
     """
     from text_recognizer.data.manifest import read_manifest
     from text_recognizer.data.preprocess import open_image
-    from text_recognizer.quality.goldens import git_revision
+    from text_recognizer.provenance import git_revision
 
     if k < 1:
         raise GoldenError(f"k must be >= 1, got {k}")
@@ -344,7 +344,7 @@ def mine(
         scored=len(records),
         examples=examples,
         created=_now(),
-        git_revision=git_revision(),
+        git_revision=git_revision(short=True),
         reason=reason,
     )
     atomic_write_text(out, suite.to_json())
@@ -532,7 +532,8 @@ def refreeze(suite_path: str | os.PathLike, model_dir: str | os.PathLike, reason
 
     Returns the changelog entry (mean loss before and after). To pick new examples, mine again.
     """
-    from text_recognizer.quality.goldens import ChangelogEntry, git_revision
+    from text_recognizer.provenance import git_revision
+    from text_recognizer.quality.goldens import ChangelogEntry
 
     check = check_suite(suite_path, model_dir)
     old = check.suite
@@ -551,7 +552,7 @@ def refreeze(suite_path: str | os.PathLike, model_dir: str | os.PathLike, reason
         examples=examples,
         model_version=version,
         created=_now(),
-        git_revision=git_revision(),
+        git_revision=git_revision(short=True),
         reason=reason,
     )
     atomic_write_text(suite_path, new.to_json())

@@ -235,7 +235,8 @@ def regenerate(
     goldens_dir: str | os.PathLike,
 ) -> tuple[Path, Any]:
     """Record eager outputs as the numeric goldens; returns the file and its changelog entry."""
-    from text_recognizer.quality.goldens import ChangelogEntry, git_revision
+    from text_recognizer.provenance import git_revision
+    from text_recognizer.quality.goldens import ChangelogEntry
 
     path = Path(goldens_dir) / NUMERIC_FILE
     previous, old_meta = read_numeric_goldens(path) if path.is_file() else ({}, {})
@@ -249,7 +250,7 @@ def regenerate(
             "paragraphs": f"first paragraph sample, {PARAGRAPH_STEPS} teacher-forced steps",
         },
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "git_revision": git_revision(),
+        "git_revision": git_revision(short=True),
         "reason": reason,
         "keys": {key: asdict(golden) for key, golden in goldens.items()},
     }
