@@ -94,10 +94,19 @@ def gray_array(image: SegmentInput) -> np.ndarray:
     return array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8)
 
 
+def gray_quantiles(gray: np.ndarray, *shares: float) -> list[int]:
+    """Gray levels below which the given shares of the page's pixels lie (one histogram).
+
+    >>> gray_quantiles(np.array([[0, 100, 200, 255]], dtype=np.uint8), 0.5, 0.25)
+    [100, 0]
+    """
+    cumulative = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    return [int(np.searchsorted(cumulative, share * gray.size)) for share in shares]
+
+
 def paper_level(gray: np.ndarray) -> int:
     """The page's paper gray level: its median (text covers far less than half a page)."""
-    histogram = np.bincount(gray.ravel(), minlength=256)
-    return int(np.searchsorted(np.cumsum(histogram), 0.5 * gray.size))
+    return gray_quantiles(gray, 0.5)[0]
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -110,10 +119,7 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     >>> ink_mask(np.array([[250, 20, 250, 240]], dtype=np.uint8)).tolist()
     [[False, True, False, False]]
     """
-    histogram = np.bincount(gray.ravel(), minlength=256)
-    cumulative = np.cumsum(histogram)
-    paper = int(np.searchsorted(cumulative, 0.5 * gray.size))
-    darkest = int(np.searchsorted(cumulative, 0.001 * gray.size))
+    paper, darkest = gray_quantiles(gray, 0.5, 0.001)
     contrast = min(INK_CONTRAST, max(MIN_INK_CONTRAST, (paper - darkest) // 2))
     threshold = paper - contrast
     if threshold <= 0:

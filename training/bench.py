@@ -124,10 +124,13 @@ def inference_rows(
                 device,
             )
             rows.append(_row("line throughput", size, seconds, source.split(" (")[0]))
-    if "paragraphs" in recognizer.kinds:
+    if "paragraphs" in recognizer.readable_kinds:
         count = max(size for size in batch_sizes if size <= 8)
         images, texts, _ = sample_images("paragraphs", count)
-        note = f"at most {recognizer.max_tokens} tokens" if recognizer.max_tokens else ""
+        if recognizer.segments_paragraphs:  # a lines-only model cuts the page into lines
+            note = "segmented into lines"
+        else:
+            note = f"at most {recognizer.max_tokens} tokens" if recognizer.max_tokens else ""
         if random_weights:
             # Random weights rarely emit <end>: decode as many tokens as the true text has.
             tokens = len(texts[0]) + 1 if texts else 256
@@ -144,30 +147,8 @@ def inference_rows(
                 lambda batch=batch: recognizer.predict_batch(batch, "paragraphs"), 3, 1, device
             )
             rows.append(_row("paragraph throughput", size, seconds, note))
-        rows += paragraph_part_rows(recognizer, images[0], device, repeats)
-    elif recognizer.segments_paragraphs:
-        rows += segmented_paragraph_rows(recognizer, device, repeats, batch_sizes)
-    return rows
-
-
-def segmented_paragraph_rows(
-    recognizer: Recognizer, device: torch.device, repeats: int, batch_sizes: Sequence[int]
-) -> list[BenchRow]:
-    """Paragraphs read by a lines-only model: line cutting plus one batch of line crops."""
-    count = max(size for size in batch_sizes if size <= 8)
-    images, _, _ = sample_images("paragraphs", count)
-    single = images[0]
-    note = "segmented into lines"
-    seconds = time_calls(
-        lambda: recognizer.predict(single, "paragraphs"), max(3, repeats // 2), 1, device
-    )
-    rows = [_row("paragraph latency", 1, seconds, f"{note}, {single.width}x{single.height} px")]
-    for size in sorted({1, count}):
-        batch = images[:size]
-        seconds = time_calls(
-            lambda batch=batch: recognizer.predict_batch(batch, "paragraphs"), 3, 1, device
-        )
-        rows.append(_row("paragraph throughput", size, seconds, note))
+        if not recognizer.segments_paragraphs:
+            rows += paragraph_part_rows(recognizer, images[0], device, repeats)
     return rows
 
 
