@@ -137,32 +137,40 @@ def _checkpoint_metadata(path: Path) -> dict[str, Any]:
 def _evaluate_staged(
     folder: Path, data_dir: str | os.PathLike, limit: int | None
 ) -> dict[str, Any]:
-    """CER/WER of the model staged in ``folder`` on the test split of ``data_dir``."""
-    from text_recognizer.data.manifest import read_manifest
+    """CER/WER of the model staged in ``folder`` on the test split of ``data_dir``, overall and
+    per writer."""
     from text_recognizer.evaluation import evaluate_folder
     from text_recognizer.recognizer import Recognizer
 
-    manifest = read_manifest(data_dir)
-    result = evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
-    test_writers = sorted({r.writer for r in manifest.records if r.split == "test"})
-    result["writers"] = test_writers
-    result["held_out_writers"] = list(manifest.metadata.get("held_out_writers") or [])
-    return result
+    return evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
+
+
+#: Above this many writers (IAM's test split has hundreds) the card lists none one by one.
+_MAX_WRITER_ROWS = 30
 
 
 def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
     if not evaluation:
         return ""
     held_out = set(evaluation["held_out_writers"])
-    unseen = [w for w in evaluation["writers"] if w in held_out]
-    writers = ", ".join(evaluation["writers"]) or "unknown"
-    return (
+    by_writer = evaluation["by_writer"]
+    unseen = [w for w in by_writer if w in held_out]
+    writers = ", ".join(by_writer) or "unknown"
+    text = (
         f"Staged model on the test split of `{evaluation['data']}` "
         f"({evaluation['samples']:,} {evaluation['kind']}; writers: {writers}; "
-        f"{len(unseen)} of {len(evaluation['writers'])} unseen in training): "
+        f"{len(unseen)} of {len(by_writer)} unseen in training): "
         f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}, "
         f"{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample on the staging host.\n\n"
     )
+    if 1 < len(by_writer) <= _MAX_WRITER_ROWS:
+        text += "| writer | unseen | samples | CER | WER |\n|---|---|---|---|---|\n" + "".join(
+            f"| {writer or '(none)'} | {'yes' if writer in held_out else 'no'} | "
+            f"{score['samples']:,} | {score['cer']:.2%} | {score['wer']:.2%} |\n"
+            for writer, score in by_writer.items()
+        )
+        text += "\n"
+    return text
 
 
 def _card_markdown(card: dict[str, Any]) -> str:

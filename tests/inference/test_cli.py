@@ -66,6 +66,46 @@ def test_evaluate_json_holds_rates_in_range(staged_lines, tmp_path, capsys):
     assert result["cer"] >= 0.0 and result["wer"] >= 0.0
 
 
+@pytest.fixture
+def two_writer_data(tmp_path):
+    """A test split by two writers, "seen" (2 lines) and "unseen" (1 line, held out)."""
+    from text_recognizer.data.manifest import write_image_record, write_manifest
+
+    records = [
+        write_image_record(
+            tmp_path, f"w-{index}", *render_fake("lines", index), writer, "test", "fake"
+        )
+        for index, writer in enumerate(["seen", "unseen", "seen"])
+    ]
+    metadata = {"kind": "lines", "source": "fake", "held_out_writers": ["unseen"]}
+    write_manifest(tmp_path, records, metadata)
+    return tmp_path
+
+
+def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
+    from text_recognizer.evaluation import evaluate_folder
+    from text_recognizer.recognizer import Recognizer
+
+    result = evaluate_folder(Recognizer.load(staged_lines.folder), two_writer_data)
+    assert {name: score.samples for name, score in result.by_writer.items()} == {
+        "seen": 2,
+        "unseen": 1,
+    }
+    assert result.held_out_writers == ("unseen",)
+    assert all(score.cer >= 0.0 and score.wer >= 0.0 for score in result.by_writer.values())
+
+
+def test_evaluate_prints_a_row_per_writer_marking_held_out_ones(
+    staged_lines, two_writer_data, capsys
+):
+    assert (
+        main(["evaluate", "--model", str(staged_lines.folder), "--data", str(two_writer_data)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert re.search(r"^unseen\s+1\s+\d+\.\d\d%\s+\d+\.\d\d%  \(held out\)$", out, re.M), out
+    assert re.search(r"^seen\s+2\s+\d+\.\d\d%\s+\d+\.\d\d%$", out, re.M), out
+
+
 @pytest.mark.slow
 def test_stage_command_reports_files_and_parity(line_checkpoint, tmp_path, capsys):
     out = tmp_path / "staged"

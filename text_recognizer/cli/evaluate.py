@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the evaluation module loads torch; the CLI imports it only when run
+    from text_recognizer.evaluation import Evaluation
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,4 +56,28 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    _print_writers(result)
     return 0
+
+
+#: Above this many writers (IAM's test split has hundreds) the table is left to ``--json``.
+MAX_WRITER_ROWS = 30
+
+
+def _print_writers(result: Evaluation) -> None:
+    """Per-writer CER/WER, worst first, marking writers held out of training."""
+    writers = result.by_writer
+    if len(writers) < 2:
+        return
+    if len(writers) > MAX_WRITER_ROWS:
+        print(f"\n{len(writers)} writers; --json gives each one's CER and WER")
+        return
+    held_out = set(result.held_out_writers)
+    width = max(len(name or "(none)") for name in writers)
+    print(f"\n{'writer':<{width}}  {'samples':>7}  {'CER':>7}  {'WER':>7}")
+    for name, score in sorted(writers.items(), key=lambda item: -item[1].cer):
+        mark = "  (held out)" if name in held_out else ""
+        print(
+            f"{name or '(none)':<{width}}  {score.samples:>7}  {100 * score.cer:>6.2f}%  "
+            f"{100 * score.wer:>6.2f}%{mark}"
+        )
