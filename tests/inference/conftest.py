@@ -89,3 +89,18 @@ def both_folder(tmp_path_factory, staged_lines, staged_paragraphs) -> Path:
     shutil.copytree(staged_lines.folder, root / "lines")
     shutil.copytree(staged_paragraphs.folder, root / "paragraphs")
     return root
+
+
+@pytest.fixture
+def two_writer_data(tmp_path):
+    """A test split by two writers, "seen" (2 lines) and "unseen" (1 line, held out)."""
+    from text_recognizer.data.manifest import write_image_record, write_manifest
+
+    root = tmp_path / "two-writers"
+    records = [
+        write_image_record(root, f"w-{index}", *render_fake("lines", index), writer, "test", "fake")
+        for index, writer in enumerate(["seen", "unseen", "seen"])
+    ]
+    metadata = {"kind": "lines", "source": "fake", "held_out_writers": ["unseen"]}
+    write_manifest(root, records, metadata)
+    return root

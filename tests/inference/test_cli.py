@@ -66,22 +66,6 @@ def test_evaluate_json_holds_rates_in_range(staged_lines, tmp_path, capsys):
     assert result["cer"] >= 0.0 and result["wer"] >= 0.0
 
 
-@pytest.fixture
-def two_writer_data(tmp_path):
-    """A test split by two writers, "seen" (2 lines) and "unseen" (1 line, held out)."""
-    from text_recognizer.data.manifest import write_image_record, write_manifest
-
-    records = [
-        write_image_record(
-            tmp_path, f"w-{index}", *render_fake("lines", index), writer, "test", "fake"
-        )
-        for index, writer in enumerate(["seen", "unseen", "seen"])
-    ]
-    metadata = {"kind": "lines", "source": "fake", "held_out_writers": ["unseen"]}
-    write_manifest(tmp_path, records, metadata)
-    return tmp_path
-
-
 def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
     from text_recognizer.evaluation import evaluate_folder
     from text_recognizer.recognizer import Recognizer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -127,6 +128,22 @@ def test_staging_with_eval_data_records_the_staged_models_test_error(line_checkp
     assert evaluation["samples"] == 3 and evaluation["split"] == "test"
     assert 0.0 <= evaluation["cer"] and report.card["metrics"]["test cer (staged model)"] >= 0
     assert "CER" in (report.folder / "model_card.md").read_text()
+
+
+def test_staging_with_eval_data_tabulates_each_writer_on_the_card(
+    line_checkpoint, two_writer_data, tmp_path
+):
+    from training.stage_model import stage
+
+    image = render_fake("lines", 0)[0]
+    report = stage(
+        line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=two_writer_data
+    )
+    assert set(report.card["evaluation"]["by_writer"]) == {"seen", "unseen"}
+    card = (report.folder / "model_card.md").read_text()
+    assert "| writer | unseen | samples | CER | WER |" in card
+    assert re.search(r"^\| unseen \| yes \| 1 \| \d+\.\d\d% \|", card, re.M), card
+    assert re.search(r"^\| seen \| no \| 2 \|", card, re.M), card
 
 
 def test_staging_without_eval_data_leaves_the_evaluation_empty(staged_lines):
