@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   fonts-dkg-handwriting fonts-breip fonts-sjfonts fonts-kristi fonts-rufscript
   fonts-dancingscript fonts-ecolier-court fonts-kaushanscript fonts-klee fonts-joscelyn
+  fonts-tlwg-purisa-ttf
 )
 
 missing=()

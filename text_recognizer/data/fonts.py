@@ -2,10 +2,12 @@
 
 Fonts come from two places: PyPI ``fontpkg-*`` wheels (any OS, no root; the default set) and
 Debian ``fonts-*`` packages (more writers where apt exists). Every font was looked at rendered:
-the tables below leave out fonts that are print rather than handwriting (Klee One), calligraphy
-that reads wrongly ("quick" looks like "quirk" in Joscelyn; Ecolier Court's ornamental capitals
-make all-caps words illegible), bold variants of listed fonts (the pen augmentation covers them)
-and duplicate files (breipfont).
+the tables below leave out fonts that are print rather than handwriting (Klee One, Comic Neue),
+calligraphy that reads wrongly ("quick" looks like "quirk" in Joscelyn; Ecolier Court's ornamental
+capitals make all-caps words illegible; Great Vibes), small capitals posing as lowercase
+(Permanent Marker), hollow digits (Femke Klaver), fonts missing most glyphs (Levien's Typo
+Script), bold variants of listed fonts (the pen augmentation covers them) and duplicate files
+(breipfont).
 
 A font's coverage is measured, not trusted: a character counts as covered when its glyph has ink
 and differs from the font's ``.notdef`` box, and a lowercase letter only when its glyph differs
@@ -30,9 +32,13 @@ from text_recognizer.vocab import CHARACTERS
 #: (writer name, family name for ``fontpkg.path``, pip package). OFL-1.1 Google Fonts.
 PYPI_FONTS: tuple[tuple[str, str, str], ...] = (
     ("Caveat", "Caveat", "fontpkg-caveat"),
+    ("Delius", "Delius", "fontpkg-delius"),
     ("Indie Flower", "Indie Flower", "fontpkg-indie-flower"),
     ("Kalam", "Kalam", "fontpkg-kalam"),
+    ("Pacifico", "Pacifico", "fontpkg-pacifico"),
+    ("Satisfy", "Satisfy", "fontpkg-satisfy"),
     ("Shadows Into Light", "Shadows Into Light", "fontpkg-shadows-into-light"),
+    ("Yellowtail", "Yellowtail", "fontpkg-yellowtail"),
     ("Zeyada", "Zeyada", "fontpkg-zeyada"),
 )
 
@@ -45,6 +51,7 @@ DEBIAN_FONTS: tuple[tuple[str, str, str], ...] = (
     ("Delphine", "Delphine.ttf", "fonts-sjfonts"),
     ("Kaushan Script", "KaushanScript-Regular.otf", "fonts-kaushanscript"),
     ("Kristi", "Kristi.ttf", "fonts-kristi"),
+    ("Purisa", "Purisa.ttf", "fonts-tlwg-purisa-ttf"),
     ("Rufscript", "Rufscript010.ttf", "fonts-rufscript"),
     ("Steve Hand", "SteveHand.ttf", "fonts-sjfonts"),
 )

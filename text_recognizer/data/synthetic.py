@@ -39,7 +39,7 @@ from text_recognizer.data.manifest import (  # noqa: F401 - encode_png is part o
 from text_recognizer.errors import ManifestError, TextRecognizerError
 
 #: Bump when a change alters the rendered bytes or labels for a given seed.
-GENERATOR_VERSION = "synthetic-1.0"
+GENERATOR_VERSION = "synthetic-1.1"
 MAX_LINE_CHARS = 128
 MAX_PARAGRAPH_CHARS = 512
 MAX_PARAGRAPH_LINES = 8
