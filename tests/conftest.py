@@ -11,6 +11,7 @@ import contextlib
 import os
 import random
 import zlib
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -18,6 +19,9 @@ import pytest
 import torch
 
 pytest_plugins = ["text_recognizer.quality.pytest_plugin"]
+
+#: The checkout's root, for tests that read its files (pyproject.toml, scripts/, configs).
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
     from hypothesis import HealthCheck, settings

@@ -145,11 +145,9 @@ def _evaluate_staged(
     return evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
 
 
-#: Above this many writers (IAM's test split has hundreds) the card lists none one by one.
-_MAX_WRITER_ROWS = 30
-
-
 def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
+    from text_recognizer.evaluation import MAX_WRITER_ROWS
+
     if not evaluation:
         return ""
     held_out = set(evaluation["held_out_writers"])
@@ -163,7 +161,7 @@ def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
         f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}, "
         f"{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample on the staging host.\n\n"
     )
-    if 1 < len(by_writer) <= _MAX_WRITER_ROWS:
+    if 1 < len(by_writer) <= MAX_WRITER_ROWS:
         text += "| writer | unseen | samples | CER | WER |\n|---|---|---|---|---|\n" + "".join(
             f"| {writer or '(none)'} | {'yes' if writer in held_out else 'no'} | "
             f"{score['samples']:,} | {score['cer']:.2%} | {score['wer']:.2%} |\n"

@@ -6,12 +6,12 @@ import dataclasses
 import re
 import string
 import tomllib
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("fontpkg")
 
+from tests.conftest import REPO_ROOT  # noqa: E402
 from text_recognizer.data import fonts  # noqa: E402
 from text_recognizer.errors import MissingFontsError  # noqa: E402
 from text_recognizer.vocab import CHARACTERS  # noqa: E402
@@ -65,17 +65,14 @@ def test_the_pypi_fonts_are_found_with_their_packages() -> None:
         assert found[name].installer == "pip"
 
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
 def test_every_pypi_font_is_a_dependency_of_the_package() -> None:
-    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     declared = {re.split(r"[<>=!~ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]}
     assert {package for _, _, package in fonts.PYPI_FONTS} <= declared
 
 
 def test_every_debian_font_is_installed_by_the_setup_script() -> None:
-    script = (REPOSITORY / "scripts" / "install_fonts.sh").read_text()
+    script = (REPO_ROOT / "scripts" / "install_fonts.sh").read_text()
     listed = set(re.search(r"packages=\((.*?)\)", script, re.S).group(1).split())
     assert {package for _, _, package in fonts.DEBIAN_FONTS} <= listed
 

@@ -6,15 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from text_recognizer.lit_models import LineCTCLitModel, load_model_from_checkpoint
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def val_cer(trainer, lit_model, data) -> float:
@@ -58,7 +56,7 @@ def test_ddp_on_cpu_with_two_processes_trains_and_checkpoints(tmp_path):
     command = [sys.executable, "-m", "training.run_experiment", "--config", str(config)]
     command += ["--out", str(out), "--no-test", "--logger", "csv"]
     done = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "distributed_backend=gloo" in done.stderr + done.stdout

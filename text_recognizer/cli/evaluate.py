@@ -60,12 +60,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Above this many writers (IAM's test split has hundreds) the table is left to ``--json``.
-MAX_WRITER_ROWS = 30
-
-
 def _print_writers(result: Evaluation) -> None:
     """Per-writer CER/WER, worst first, marking writers held out of training."""
+    from text_recognizer.evaluation import MAX_WRITER_ROWS
+
     writers = result.by_writer
     if len(writers) < 2:
         return
