@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-# Debian's handwriting fonts add writers beyond the PyPI ones; skipped where apt is absent.
-fonts:
+# Debian's and npm's handwriting fonts add writers beyond the PyPI ones; each step is skipped
+# with a note where apt or npm is absent (the generator then uses the writers it finds).
+fonts: $(STAMP)
 	bash scripts/install_fonts.sh
+	$(BIN)/text-recognizer data fonts --install --quiet
 
 # The main job on the embedded default: unseen-writer samples -> the staged model -> text + CER.
 demo: setup

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install Debian's handwriting fonts (extra synthetic "writers") where apt-get exists.
-# The PyPI fonts in the package's dependencies already make the generator work without them.
+# The PyPI fonts in the package's dependencies already make the generator work without them;
+# the npm @fontsource writers are installed by `text-recognizer data fonts --install`.
+# The list is the apt sources of text_recognizer/data/writers.csv (a test keeps them in step).
 set -euo pipefail
 
 packages=(
   fonts-dkg-handwriting fonts-breip fonts-sjfonts fonts-kristi fonts-rufscript
-  fonts-dancingscript fonts-ecolier-court fonts-kaushanscript fonts-klee fonts-joscelyn
-  fonts-tlwg-purisa-ttf
+  fonts-dancingscript fonts-kaushanscript fonts-tlwg-purisa-ttf
 )
 
 missing=()

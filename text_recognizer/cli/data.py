@@ -12,6 +12,7 @@ import importlib
 #: Modules whose ``register(data_subparsers)`` adds ``data`` actions, in help order.
 DATA_ACTION_MODULES: tuple[str, ...] = (
     "text_recognizer.cli.data_synthetic",  # generate, stats, contact-sheet
+    "text_recognizer.cli.data_fonts",  # fonts
     "text_recognizer.cli.data_validate",  # validate
     "text_recognizer.cli.data_real",  # download, prepare (IAM, EMNIST)
 )
