@@ -4,15 +4,14 @@ Each sample is a pure function of ``(config, index)``: its numpy Generator is se
 ``SeedSequence([seed, index, kind])``, its split from the index alone. So any subset of samples
 can be rendered in any order, by any number of processes, and the bytes come out the same.
 
-Text is placed one character at a time (no shaping engine, so no ligatures the label does not
-name), which makes character spacing and baseline jitter real rather than a post-hoc warp. The
-held-out fonts (:data:`text_recognizer.data.fonts.HELD_OUT_WRITERS`) appear only in the test
-split, so test scores measure unseen writers.
+Lines are written by :mod:`text_recognizer.data.handwriting` and put on paper by
+:mod:`text_recognizer.data.paper`. Writers are split by the library's rule
+(:data:`text_recognizer.data.fonts.WRITER_RULE`): test-only writers appear only in the test
+split and validation-only writers only in the validation split, so both measure unseen writers.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import re
@@ -21,11 +20,17 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-from text_recognizer.data import augment, corpus
+from text_recognizer.data import augment, corpus, handwriting, paper
 from text_recognizer.data.augment import AugmentConfig, uniform
-from text_recognizer.data.fonts import HandwritingFont, discover_fonts, split_writers
+from text_recognizer.data.fonts import (
+    WRITER_RULE,
+    HandwritingFont,
+    discover_fonts,
+    library_report,
+    writers_by_split,
+)
 from text_recognizer.data.manifest import (  # noqa: F401 - encode_png is part of this API
     IMAGE_DIR,
     KINDS,
@@ -39,7 +44,7 @@ from text_recognizer.data.manifest import (  # noqa: F401 - encode_png is part o
 from text_recognizer.errors import ManifestError, TextRecognizerError
 
 #: Bump when a change alters the rendered bytes or labels for a given seed.
-GENERATOR_VERSION = "synthetic-1.1"
+GENERATOR_VERSION = "synthetic-2.0"
 MAX_LINE_CHARS = 128
 MAX_PARAGRAPH_CHARS = 512
 MAX_PARAGRAPH_LINES = 8
@@ -120,159 +125,25 @@ def sample_rng(config: SyntheticConfig, index: int) -> np.random.Generator:
 
 
 def writers_for_split(split: str) -> tuple[HandwritingFont, ...]:
-    """Fonts a split may use: held-out ones for test, the others for train and val."""
-    training, held_out = split_writers(discover_fonts())
-    return held_out if split == "test" else training
-
-
-# -- glyphs -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Glyph:
-    mask: np.ndarray  # uint8, ink 255
-    left: int  # offset of the mask from the pen position
-    top: int  # offset of the mask's top from the baseline (negative: above)
-    advance: float
-
-
-@functools.lru_cache(maxsize=512)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
-
-
-@functools.lru_cache(maxsize=64)
-def _x_height_per_point(path: str) -> float:
-    """x-height in pixels per point of font size, measured on the glyph 'x'."""
-    box = _font(path, 100).getbbox("x", anchor="ls")
-    return max(box[3] - box[1], 1) / 100.0
-
-
-@functools.lru_cache(maxsize=65536)
-def _glyph(path: str, size: int, char: str) -> _Glyph:
-    font = _font(path, size)
-    advance = float(font.getlength(char))
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
-    if char == " " or right <= left or bottom <= top:
-        return _Glyph(np.zeros((0, 0), np.uint8), 0, 0, advance)
-    image = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255, anchor="ls")
-    return _Glyph(np.asarray(image, dtype=np.uint8), left, top, advance)
+    """Fonts a split may use: test-only writers for test, validation-only ones for val (see
+    :func:`text_recognizer.data.fonts.writers_by_split`), the rest for train."""
+    return writers_by_split(discover_fonts())[split]
 
 
 # -- lines ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How one writer writes on this sample (drawn once per sample, shared by its lines)."""
-
-    x_height: float
-    slant: float
-    tracking: float
-    word_spacing: float
-    baseline_wave: float
-    baseline_jitter: float
-    spacing_jitter: float
-    elastic: float
-    pen_change: int
-
-
-def _draw_style(rng: np.random.Generator, config: SyntheticConfig) -> _Style:
-    aug = config.augmentation
-    if not config.augment:
-        x_height = sum(aug.x_height) / 2
-        return _Style(x_height, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0)
-    x_height = uniform(rng, aug.x_height)
-    return _Style(
-        x_height=x_height,
-        slant=uniform(rng, aug.slant),
-        tracking=uniform(rng, aug.tracking) * x_height,
-        word_spacing=uniform(rng, aug.word_spacing),
-        baseline_wave=uniform(rng, aug.baseline_wave) * x_height,
-        baseline_jitter=aug.baseline_jitter * x_height,
-        spacing_jitter=aug.spacing_jitter * x_height,
-        elastic=uniform(rng, aug.elastic) * x_height,
-        pen_change=augment.draw_pen_change(rng, aug),
-    )
-
-
-def _layout(
-    text: str, font: HandwritingFont, style: _Style, rng: np.random.Generator
-) -> tuple[np.ndarray, int]:
-    """Ink mask of ``text`` placed glyph by glyph, and the row of its baseline."""
-    size = max(6, int(round(style.x_height / _x_height_per_point(font.path))))
-    glyphs = [_glyph(font.path, size, char) for char in text]
-    ascent, descent = _font(font.path, size).getmetrics()
-    steps = np.array(
-        [g.advance * (style.word_spacing if c == " " else 1.0) for c, g in zip(text, glyphs)]
-    )
-    steps = steps + style.tracking
-    if style.spacing_jitter > 0:
-        steps = steps + rng.normal(0.0, style.spacing_jitter, size=len(steps))
-    pen_x = np.concatenate([[0.0], np.cumsum(np.maximum(steps, 0.0))[:-1]])
-    offsets = augment.baseline_offsets(rng, pen_x, style.baseline_wave, style.baseline_jitter)
-    pad = int(math.ceil(style.x_height)) + 2
-    slack = int(math.ceil(np.abs(offsets).max(initial=0.0))) + pad
-    width = int(math.ceil(pen_x[-1] + glyphs[-1].advance + 2 * size)) + 2 * pad
-    height = ascent + descent + 2 * slack
-    baseline = ascent + slack
-    canvas = np.zeros((height, width), dtype=np.uint8)
-    for x, dy, glyph in zip(pen_x, offsets, glyphs):
-        if glyph.mask.size == 0:
-            continue
-        gx = int(round(x)) + glyph.left + pad
-        gy = int(round(baseline + dy)) + glyph.top
-        gh, gw = glyph.mask.shape
-        gx0, gy0 = max(gx, 0), max(gy, 0)
-        region = canvas[gy0 : gy + gh, gx0 : gx + gw]
-        source = glyph.mask[
-            gy0 - gy : gy0 - gy + region.shape[0], gx0 - gx : gx0 - gx + region.shape[1]
-        ]
-        np.maximum(region, source, out=region)
-    return canvas, baseline
-
-
-def _render_mask(
-    text: str,
-    font: HandwritingFont,
-    style: _Style,
-    rng: np.random.Generator,
-    config: SyntheticConfig,
-) -> tuple[np.ndarray, int]:
-    """Ink mask of one line after pen and geometric augmentation, and its baseline row."""
-    canvas, baseline = _layout(text, font, style, rng)
-    mask, first_row = augment.crop_to_ink(canvas, 2)  # warping blank paper costs time
-    baseline -= first_row
-    if not config.augment:
-        return mask, baseline
-    aug = config.augmentation
-    thickness = augment.stroke_thickness(mask)
-    mask = augment.adjust_stroke(mask, style.pen_change, thickness, style.x_height)
-    rotation = uniform(rng, (-aug.rotation_degrees, aug.rotation_degrees))
-    cell = aug.elastic_cell * style.x_height
-    warped = augment.warp(mask, rng, style.slant, rotation, style.elastic, cell)
-    return warped, baseline + (warped.shape[0] - mask.shape[0]) // 2
-
-
-def _margins(rng: np.random.Generator, style: _Style, augmented: bool) -> tuple[int, int, int, int]:
-    """Blank paper around the ink (left, top, right, bottom): people do not write edge to edge."""
-    base = max(2, int(round(0.3 * style.x_height)))
-    if not augmented:
-        return base, base, base, base
-    left, top, right, bottom = (int(v) for v in rng.integers(base // 2, 2 * base + 1, size=4))
-    return left, top, right, bottom
 
 
 def _render_line(
     rng: np.random.Generator, config: SyntheticConfig, font: HandwritingFont
 ) -> tuple[Image.Image, str]:
     low, high = config.line_chars
+    aug, augmented = config.augmentation, config.augment
     text = corpus.sample_line(rng, low, high, "".join(sorted(font.coverage)))
-    style = _draw_style(rng, config)
-    mask, _ = _render_mask(text, font, style, rng, config)
-    mask, _ = augment.crop_to_ink(mask, _margins(rng, style, config.augment))
-    return augment.finish(mask, rng, config.augmentation, clean=not config.augment), text
+    style = handwriting.draw_style(rng, aug, augmented)
+    mask, _ = handwriting.render_mask(text, font, style, rng, aug, augmented)
+    mask, _ = augment.crop_to_ink(mask, handwriting.margins(rng, style, aug, augmented))
+    image = paper.finish(mask, rng, aug, clean=not augmented, x_height=style.x_height)
+    return image, text
 
 
 # -- paragraphs -------------------------------------------------------------------------------
@@ -288,8 +159,8 @@ def _render_paragraph(
         MAX_PARAGRAPH_CHARS,
         "".join(sorted(font.coverage)),
     )
-    style = _draw_style(rng, config)
-    augmented = config.augment
+    aug, augmented = config.augmentation, config.augment
+    style = handwriting.draw_style(rng, aug, augmented)
     pitch = style.x_height * (uniform(rng, (2.9, 3.8)) if augmented else 3.3)
     margin = style.x_height * (uniform(rng, (0.5, 3.0)) if augmented else 1.0)
     placed: list[tuple[np.ndarray, int, int]] = []  # mask, left, baseline row on the page
@@ -301,7 +172,7 @@ def _render_paragraph(
                 x_height=style.x_height * rng.uniform(0.95, 1.05),
                 slant=style.slant + rng.normal(0.0, 0.03),
             )
-        mask, baseline = _render_mask(line, font, line_style, rng, config)
+        mask, baseline = handwriting.render_mask(line, font, line_style, rng, aug, augmented)
         left = margin + (rng.normal(0.0, 0.25 * style.x_height) if augmented else 0.0)
         if number == 0 and augmented and rng.random() < 0.3:
             left += style.x_height * rng.uniform(1.0, 3.0)  # indented first line
@@ -317,8 +188,10 @@ def _render_paragraph(
             y - top : y - top + mask.shape[0], x - left_most : x - left_most + mask.shape[1]
         ]
         np.maximum(region, mask, out=region)
-    page_mask, _ = augment.crop_to_ink(page, _margins(rng, style, augmented))
-    image = augment.finish(page_mask, rng, config.augmentation, clean=not augmented)
+    page_mask, _ = augment.crop_to_ink(page, handwriting.margins(rng, style, aug, augmented))
+    if augmented:
+        page_mask = paper.scan_page(page_mask, rng, aug)
+    image = paper.finish(page_mask, rng, aug, clean=not augmented, x_height=style.x_height)
     return image, "\n".join(lines)
 
 
@@ -401,10 +274,14 @@ def _prepare_folder(root: Path) -> None:
     (root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
 
 
+_LICENCES = {"pip": "OFL-1.1", "npm": "OFL-1.1", "apt": "see the Debian package"}
+
+
 def dataset_metadata(config: SyntheticConfig, n: int) -> dict[str, Any]:
-    """What the manifest table cannot say: how the set was made, from what, under which licences."""
+    """What the manifest table cannot say: how the set was made, from what, under which licences,
+    which writers each split drew from (and by which rule), and which fonts were left out."""
     fonts = discover_fonts()
-    training, held_out = split_writers(fonts)
+    by_split = writers_by_split(fonts)
     return {
         "kind": config.kind,
         "seed": config.seed,
@@ -416,17 +293,27 @@ def dataset_metadata(config: SyntheticConfig, n: int) -> dict[str, Any]:
         "fonts": [
             {
                 "name": font.name,
+                "style": font.style,
+                "role": font.role,
                 "file": os.path.basename(font.path),
                 "package": font.package,
                 "installer": font.installer,
-                "licence": "OFL-1.1" if font.installer == "pip" else "see the Debian package",
-                "held_out": font in held_out,
+                "licence": _LICENCES[font.installer],
+                "held_out": font in by_split["test"],
                 "missing_characters": font.missing(),
+                "dropped_characters": [list(item) for item in font.dropped],
             }
             for font in fonts
         ],
-        "held_out_writers": [font.name for font in held_out],
-        "training_writers": [font.name for font in training],
+        "writer_rule": WRITER_RULE,
+        "held_out_writers": [font.name for font in by_split["test"]],
+        "val_writers": [font.name for font in by_split["val"]],
+        "training_writers": [font.name for font in by_split["train"]],
+        "skipped_writers": [
+            {"name": row.name, "status": row.status, "reason": row.detail}
+            for row in library_report()
+            if row.status in ("rejected", "excluded", "not installed")
+        ],
         "split_fractions": dict(zip(SPLITS, config.split_fractions)),
     }
 
