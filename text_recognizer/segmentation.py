@@ -6,7 +6,8 @@ ink, so the *horizontal projection profile* (ink pixels per row) has one dense p
 line, the x-height zone, with sparse rows between them where only ascenders and descenders
 reach. Segmentation here:
 
-1. marks ink against the page's own paper level (dark ink on light paper, any tone);
+1. takes the ink of the normalised page (:func:`text_recognizer.data.page.normalize_page`: any
+   polarity and lighting, scanner edges and specks away from the text already dropped);
 2. smooths the profile and takes rows above a share of the densest row as line *cores*,
    bridging short gaps and dropping cores too short to be text (dots, stray strokes);
 3. cuts between two neighbouring cores at the profile's minimum, not at the first blank row,
@@ -25,11 +26,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-#: Gray levels below the paper level (the median: text covers far less than half a page) at
-#: which a pixel counts as ink, and the least such contrast for faint writing (5 standard
-#: deviations of the strongest noise the generator adds).
-INK_CONTRAST = 64
-MIN_INK_CONTRAST = 45
+from text_recognizer.data.page import Page, normalize_page
+from text_recognizer.data.preprocess import to_grayscale
+
 #: Ink pixels below which a band is a speck, not a line.
 MIN_LINE_INK = 12
 #: Smoothed row ink, as a share of the densest row, above which a row belongs to a line core.
@@ -47,7 +46,7 @@ MIN_LINE_HEIGHT = 4
 #: (generated training lines carry margins of 0.15-0.6 x-heights).
 PADDING = 0.25
 
-SegmentInput = Union[Image.Image, np.ndarray, torch.Tensor]
+SegmentInput = Union[Image.Image, np.ndarray, torch.Tensor, Page]
 
 
 @dataclass(frozen=True)
@@ -73,58 +72,30 @@ class LineBox:
         return self.left, self.top, self.right, self.bottom
 
 
-def gray_array(image: SegmentInput) -> np.ndarray:
-    """uint8 gray levels (paper light) of a PIL image, a gray array, or an *ink* tensor.
+def page_of(image: SegmentInput) -> Page:
+    """The normalised page of a PIL image, a uint8 gray array, an *ink* tensor or a Page.
 
     Tensors follow :mod:`text_recognizer.data.preprocess`: ``ink = 1 - gray / 255`` with shape
     ``(H, W)`` or ``(1, H, W)``; numpy arrays are taken as gray levels.
     """
+    if isinstance(image, Page):
+        return image
     if isinstance(image, torch.Tensor):
         ink = image.detach().to("cpu", torch.float32)
         if ink.ndim == 3 and ink.shape[0] == 1:
             ink = ink[0]
         if ink.ndim != 2:
             raise ValueError(f"an ink tensor must be (H, W) or (1, H, W), not {tuple(image.shape)}")
-        return ((1.0 - ink.clamp(0.0, 1.0)) * 255.0 + 0.5).to(torch.uint8).numpy()
-    if isinstance(image, Image.Image):
-        return np.asarray(image if image.mode == "L" else image.convert("L"))
-    array = np.asarray(image)
-    if array.ndim != 2:
-        raise ValueError(f"a gray array must be (H, W), not {array.shape}")
-    return array if array.dtype == np.uint8 else np.clip(array, 0, 255).astype(np.uint8)
-
-
-def gray_quantiles(gray: np.ndarray, *shares: float) -> list[int]:
-    """Gray levels below which the given shares of the page's pixels lie (one histogram).
-
-    >>> gray_quantiles(np.array([[0, 100, 200, 255]], dtype=np.uint8), 0.5, 0.25)
-    [100, 0]
-    """
-    cumulative = np.cumsum(np.bincount(gray.ravel(), minlength=256))
-    return [int(np.searchsorted(cumulative, share * gray.size)) for share in shares]
-
-
-def paper_level(gray: np.ndarray) -> int:
-    """The page's paper gray level: its median (text covers far less than half a page)."""
-    return gray_quantiles(gray, 0.5)[0]
-
-
-def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """Boolean ink of a gray page: pixels clearly darker than its paper.
-
-    Clearly: :data:`INK_CONTRAST` levels, or half the paper-to-ink range when the writing is
-    faint (pencil, a washed-out scan), but never under :data:`MIN_INK_CONTRAST`, so paper
-    grain and scanner noise stay paper.
-
-    >>> ink_mask(np.array([[250, 20, 250, 240]], dtype=np.uint8)).tolist()
-    [[False, True, False, False]]
-    """
-    paper, darkest = gray_quantiles(gray, 0.5, 0.001)
-    contrast = min(INK_CONTRAST, max(MIN_INK_CONTRAST, (paper - darkest) // 2))
-    threshold = paper - contrast
-    if threshold <= 0:
-        return np.zeros(gray.shape, dtype=bool)
-    return gray < threshold
+        gray = ((1.0 - ink.clamp(0.0, 1.0)) * 255.0 + 0.5).to(torch.uint8).numpy()
+    elif isinstance(image, Image.Image):
+        gray = np.asarray(to_grayscale(image))
+    else:
+        gray = np.asarray(image)
+        if gray.ndim != 2:
+            raise ValueError(f"a gray array must be (H, W), not {gray.shape}")
+        if gray.dtype != np.uint8:
+            gray = np.clip(gray, 0, 255).astype(np.uint8)
+    return normalize_page(gray)
 
 
 def _smooth(profile: np.ndarray, window: int) -> np.ndarray:
@@ -249,21 +220,23 @@ def _segment(ink: np.ndarray, padding: float) -> tuple[list[LineBox], int]:
 def segment_lines(image: SegmentInput, padding: float = PADDING) -> list[LineBox]:
     """Boxes of the text lines on a page, top to bottom; a blank page has none.
 
-    ``image`` is a PIL image (any mode; dark ink on light paper), a uint8 gray array, or an ink
-    tensor as :mod:`text_recognizer.data.preprocess` makes them. Bands are cut at the profile
-    minimum between lines and never overlap; each box is tightened to its ink and padded by
-    ``padding`` line heights, within its band (so it takes no row of a neighbour's band).
+    ``image`` is a PIL image (any mode and polarity), a uint8 gray array, an ink tensor as
+    :mod:`text_recognizer.data.preprocess` makes them, or a normalised :class:`Page`. Bands are
+    cut at the profile minimum between lines and never overlap; each box is tightened to its ink
+    and padded by ``padding`` line heights, within its band (so it takes no row of a
+    neighbour's band).
 
     >>> page = np.full((60, 80), 255, dtype=np.uint8)
     >>> page[10:20, 5:70] = 0; page[35:45, 5:40] = 0
     >>> [(box.top, box.bottom, box.left, box.right) for box in segment_lines(page)]
     [(7, 23, 2, 73), (32, 48, 2, 43)]
     """
-    return segment_mask(ink_mask(gray_array(image)), padding)
+    return segment_mask(page_of(image).ink, padding)
 
 
 def crop_lines(image: SegmentInput, padding: float = PADDING) -> list[Image.Image]:
-    """The page's text lines as gray PIL images, top to bottom, each with a paper margin.
+    """The page's text lines as gray PIL images (normalised: dark ink on white), top to bottom,
+    each with a paper margin.
 
     A box that had to stop at its band's edge (a neighbour's descender touching) gets the rest
     of its margin as plain paper, so every crop shows its line with blank paper around it, as
@@ -274,13 +247,13 @@ def crop_lines(image: SegmentInput, padding: float = PADDING) -> list[Image.Imag
     >>> [crop.size for crop in crop_lines(page)]
     [(71, 16), (41, 16)]
     """
-    gray = gray_array(image)
-    ink = ink_mask(gray)
+    normalized = page_of(image)
+    ink = normalized.ink
     boxes, pad = _segment(ink, padding)
     if not boxes:
         return []
-    page = Image.fromarray(gray)
-    paper = paper_level(gray)
+    page = Image.fromarray(normalized.gray)
+    paper = 255
     crops = []
     for box in boxes:
         crop = page.crop(box.box)

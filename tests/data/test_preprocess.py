@@ -40,26 +40,41 @@ from text_recognizer.quality import strategies  # noqa: E402
 
 @pytest.fixture
 def black_bar_line() -> Image.Image:
-    """A 300x60 white RGB line with a black bar across its top half."""
+    """A 300x60 white RGB line with a 240x20 black bar (the "text") in its middle."""
     image = Image.new("RGB", (300, 60), "white")
-    ImageDraw.Draw(image).rectangle((0, 0, 299, 29), fill="black")
+    ImageDraw.Draw(image).rectangle((30, 20, 269, 39), fill="black")
     return image
+
+
+#: The bar with the line margin (12 % of its 20 px height) on every side.
+BAR_WITH_MARGIN = (240 + 2 * 2, 20 + 2 * 2)
 
 
 def line_sample(width: int, text: str = "ab", sample_id: str = "s") -> Sample:
     return Sample(image=torch.rand(1, LINE_HEIGHT, width), text=text, id=sample_id)
 
 
-def test_line_is_scaled_to_line_height_keeping_aspect_ratio(black_bar_line):
+def test_the_text_block_is_scaled_to_line_height_keeping_aspect_ratio(black_bar_line):
     tensor = preprocess_line(black_bar_line)
-    assert tensor.shape == (1, LINE_HEIGHT, 200)
+    assert tensor.shape == (1, LINE_HEIGHT, line_width_for(*BAR_WITH_MARGIN))
     assert tensor.dtype == torch.float32
+
+
+def test_margins_around_the_text_do_not_change_the_line_tensor(black_bar_line):
+    wider = Image.new("RGB", (500, 160), "white")
+    wider.paste(black_bar_line, (120, 50))
+    assert torch.allclose(preprocess_line(wider), preprocess_line(black_bar_line), atol=0.02)
 
 
 def test_ink_is_one_and_paper_is_zero(black_bar_line):
     tensor = preprocess_line(black_bar_line)
-    assert tensor[0, :18].min() > 0.99  # the black bar
-    assert tensor[0, 22:].max() < 0.01  # white paper
+    assert tensor[0, 6:34, 6:-6].min() > 0.99  # the black bar
+    assert tensor[0, :2].max() < 0.01 and tensor[0, -2:].max() < 0.01  # the paper margin
+
+
+def test_light_ink_on_dark_paper_gives_the_same_tensor_as_its_inverse(black_bar_line):
+    inverted = Image.eval(black_bar_line, lambda value: 255 - value)
+    assert torch.allclose(preprocess_line(inverted), preprocess_line(black_bar_line), atol=0.02)
 
 
 def test_overlong_line_is_squeezed_to_max_width():
@@ -217,7 +232,7 @@ def test_paragraph_fits_the_canvas_keeping_aspect_ratio_within_rounding(size):
 @given(strategies.pil_images(max_width=300, max_height=80))
 def test_any_image_preprocesses_to_a_bounded_line_tensor(image):
     tensor = preprocess_line(image)
-    assert tensor.shape == (1, LINE_HEIGHT, line_width_for(image.width, image.height))
+    assert tensor.shape[:2] == (1, LINE_HEIGHT) and 1 <= tensor.shape[2] <= LINE_MAX_WIDTH
     assert 0.0 <= tensor.min() and tensor.max() <= 1.0
 
 

@@ -7,8 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
+from text_recognizer.data.page import normalize_page
+from text_recognizer.data.preprocess import to_grayscale
 from text_recognizer.data.synthetic import SyntheticConfig, render_sample
-from text_recognizer.segmentation import crop_lines, ink_mask, segment_lines
+from text_recognizer.segmentation import crop_lines, segment_lines
 
 #: Share of synthetic paragraphs whose line count must come out exact (measured: 40 of 40 here,
 #: 200 of 200 augmented test-split paragraphs).
@@ -54,7 +56,7 @@ def test_a_line_image_is_one_line():
 
 def test_crops_cover_all_ink_of_the_page(paragraphs):
     for sample in paragraphs:
-        ink = ink_mask(np.asarray(sample.image))
+        ink = normalize_page(np.asarray(to_grayscale(sample.image))).ink
         covered = np.zeros_like(ink)
         for box in segment_lines(sample.image):
             covered[box.top : box.bottom, box.left : box.right] = True
@@ -97,7 +99,7 @@ def test_boxes_are_cropped_to_the_ink_with_a_little_padding():
 
 
 def test_an_ink_tensor_segments_like_its_image(paragraphs):
-    image = paragraphs[0].image
+    image = to_grayscale(paragraphs[0].image)
     ink = 1.0 - torch.from_numpy(np.asarray(image, dtype=np.float32)) / 255.0
     assert segment_lines(ink[None]) == segment_lines(image)
 
@@ -116,3 +118,18 @@ def test_crops_are_gray_images_one_per_line_with_paper_margins(paragraphs):
 def test_segmentation_accepts_any_pil_mode():
     image = Image.fromarray(page([(20, 40), (70, 90)])).convert("RGB")
     assert len(segment_lines(image)) == 2
+
+
+def test_light_ink_on_dark_paper_segments_like_its_inverse(paragraphs):
+    for sample in paragraphs[:10]:
+        gray = np.asarray(to_grayscale(sample.image))
+        assert segment_lines(255 - gray) == segment_lines(gray)
+
+
+def test_a_scanner_edge_and_specks_away_from_the_text_add_no_line_and_move_no_box():
+    clean = page([(120, 140), (170, 190)], height=300, width=260)
+    gray = clean.copy()
+    gray[:, :6] = 15  # the scanner's dark edge along the left side
+    gray[280:282, 200:202] = 20  # dust well below the text
+    gray[20:22, 240:242] = 20  # and well above it
+    assert segment_lines(gray) == segment_lines(clean)

@@ -1,24 +1,30 @@
 """Map-style data sets yielding preprocessed :class:`~text_recognizer.data.preprocess.Sample` dicts.
 
 Three sources, one output: a manifest folder on disk (synthetic or IAM), the synthetic generator
-rendering on the fly, and fake printed strings for smoke tests. Every one preprocesses with the
-same :class:`~text_recognizer.data.preprocess.Preprocessor` that inference uses, and applies the
-optional ``transform`` (a PIL ``"L"`` -> ``"L"`` augmentation hook) only when it is given, which
-the DataModules do for the training split alone.
+rendering on the fly, and fake printed strings for smoke tests. Every one normalises the page and
+preprocesses with the same :class:`~text_recognizer.data.preprocess.Preprocessor` that inference
+uses, and applies the optional ``transform`` (a PIL ``"L"`` -> ``"L"`` augmentation hook) to the
+normalised page only when it is given, which the DataModules do for the training split alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Collection
 
 from PIL import Image
 from torch.utils.data import Dataset
 
 from text_recognizer.data.fake import render_fake
 from text_recognizer.data.manifest import KINDS, SPLITS, Manifest, ManifestRecord, read_manifest
-from text_recognizer.data.preprocess import Preprocessor, Sample, open_image, to_grayscale
+from text_recognizer.data.preprocess import (
+    Preprocessor,
+    Sample,
+    open_image,
+    page_of,
+    to_grayscale,
+)
 from text_recognizer.errors import ManifestError
 
 if TYPE_CHECKING:
@@ -47,10 +53,10 @@ class _PreprocessingDataset(Dataset):
         self.preprocessor = Preprocessor(kind)
 
     def _sample(self, image: Image.Image, text: str, sample_id: str) -> Sample:
-        gray = to_grayscale(image)
-        if self.transform is not None:
-            gray = to_grayscale(self.transform(gray))
-        return Sample(image=self.preprocessor(gray), text=text, id=sample_id)
+        page = page_of(image)
+        if self.transform is not None:  # jitter a clean page, then normalise what it made
+            page = page_of(to_grayscale(self.transform(Image.fromarray(page.gray))))
+        return Sample(image=self.preprocessor(page), text=text, id=sample_id)
 
 
 class ManifestDataset(_PreprocessingDataset):
@@ -67,6 +73,7 @@ class ManifestDataset(_PreprocessingDataset):
         kind: str | None = None,
         transform: ImageTransform | None = None,
         limit: int | None = None,
+        writers: Collection[str] | None = None,
     ) -> None:
         _check_split(split)
         manifest = (
@@ -81,7 +88,10 @@ class ManifestDataset(_PreprocessingDataset):
         super().__init__(manifest.kind, transform)
         self.manifest = manifest
         self.split = split
-        self.records: list[ManifestRecord] = manifest.split(split)[:limit]
+        records = manifest.split(split)
+        if writers is not None:
+            records = [record for record in records if record.writer in writers]
+        self.records: list[ManifestRecord] = records[:limit]
 
     def __len__(self) -> int:
         return len(self.records)

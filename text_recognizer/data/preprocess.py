@@ -2,8 +2,10 @@
 
 Training and serving must see pixels the same way, or a model that scores well offline fails on
 uploads. So every image, whatever its mode or bit depth, goes through :func:`to_grayscale`, then
-:func:`preprocess_line` or :func:`preprocess_paragraph`. Tensors hold *ink* (``1 - gray / 255``):
-blank paper is 0, which makes zero padding indistinguishable from more paper.
+:func:`text_recognizer.data.page.normalize_page` (polarity, light, contrast, text block), then
+:func:`line_tensor` or :func:`paragraph_tensor`, which crop the text block with a fixed margin
+and scale it. Tensors hold *ink* (``1 - gray / 255``): blank paper is 0, which makes zero
+padding indistinguishable from more paper.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import torch
 from PIL import ExifTags, Image, ImageOps
 
+from text_recognizer.data.page import Page, normalize_page
 from text_recognizer.errors import InvalidImageError, LabelTooLongError
 from text_recognizer.vocab import DEFAULT_VOCABULARY, Vocabulary
 
@@ -33,6 +36,14 @@ WIDTH_MULTIPLE = 16
 MAX_IMAGE_PIXELS = 50_000_000
 #: Longest side over shortest side. Real lines reach ~40; 1-pixel-high slivers are not text.
 MAX_ASPECT_RATIO = 200.0
+
+#: Version of :func:`text_recognizer.data.page.normalize_page`'s behaviour that models are trained
+#: with; a staged model records it, and a different one refuses to load.
+PAGE_NORMALIZATION = "page-1: polarity, light, contrast, edges, text block"
+#: Paper kept around the text block, as a share of its height: a constant margin, whatever the
+#: input's, so the model sees every line at the same scale.
+LINE_MARGIN = 0.12
+PARAGRAPH_MARGIN = 0.02
 
 KINDS = ("lines", "paragraphs")
 _RESAMPLE = Image.Resampling.BILINEAR
@@ -218,30 +229,52 @@ def _resized(gray: Image.Image, size: tuple[int, int]) -> Image.Image:
     return gray.resize(size, _RESAMPLE, reducing_gap=3.0)
 
 
-def preprocess_line(image: Image.Image) -> torch.Tensor:
-    """``(1, LINE_HEIGHT, W)`` ink tensor of a text line; width follows the aspect ratio.
+def page_of(image: Image.Image | Page) -> Page:
+    """The normalised page of an image of any mode (a :class:`Page` passes through)."""
+    if isinstance(image, Page):
+        return image
+    return normalize_page(np.asarray(to_grayscale(image)))
+
+
+def line_tensor(page: Page) -> torch.Tensor:
+    """``(1, LINE_HEIGHT, W)`` ink tensor of a normalised line: its text block with a
+    :data:`LINE_MARGIN`, scaled to the line height; the width follows the aspect ratio.
 
     Lines wider than :data:`LINE_MAX_WIDTH` after scaling are squeezed horizontally rather
     than shrunk, so stroke heights stay what the model was trained on.
-
-    >>> preprocess_line(Image.new("RGB", (300, 60), "white")).shape
-    torch.Size([1, 40, 200])
     """
-    gray = to_grayscale(image)
+    gray = Image.fromarray(page.crop(LINE_MARGIN))
     return ink_tensor(_resized(gray, (line_width_for(*gray.size), LINE_HEIGHT)))
 
 
-def preprocess_paragraph(image: Image.Image) -> torch.Tensor:
-    """``(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)`` ink tensor: image fitted, pasted top-left.
-
-    >>> preprocess_paragraph(Image.new("L", (100, 50))).shape
-    torch.Size([1, 512, 512])
-    """
-    gray = to_grayscale(image)
+def paragraph_tensor(page: Page) -> torch.Tensor:
+    """``(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)`` ink tensor of a normalised page: its text
+    block with a :data:`PARAGRAPH_MARGIN`, fitted and pasted top-left."""
+    gray = Image.fromarray(page.crop(PARAGRAPH_MARGIN))
     content = ink_tensor(_resized(gray, paragraph_size_for(*gray.size)))
     canvas = torch.zeros(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)
     canvas[:, : content.shape[1], : content.shape[2]] = content
     return canvas
+
+
+def preprocess_line(image: Image.Image | Page) -> torch.Tensor:
+    """:func:`line_tensor` of any image.
+
+    >>> image = Image.new("L", (300, 60), "white")
+    >>> image.paste(0, (20, 20, 280, 40))
+    >>> preprocess_line(image).shape
+    torch.Size([1, 40, 440])
+    """
+    return line_tensor(page_of(image))
+
+
+def preprocess_paragraph(image: Image.Image | Page) -> torch.Tensor:
+    """:func:`paragraph_tensor` of any image.
+
+    >>> preprocess_paragraph(Image.new("L", (100, 50))).shape
+    torch.Size([1, 512, 512])
+    """
+    return paragraph_tensor(page_of(image))
 
 
 def round_up(value: int, multiple: int = WIDTH_MULTIPLE) -> int:
@@ -321,6 +354,8 @@ class Preprocessor:
 
     >>> Preprocessor("lines")(Image.new("L", (80, 20), 255)).shape
     torch.Size([1, 40, 160])
+
+    A blank image has no text block, so it is scaled whole.
     """
 
     kind: str = "lines"
@@ -333,7 +368,7 @@ class Preprocessor:
     def max_chars(self) -> int:
         return MAX_LINE_CHARS if self.kind == "lines" else MAX_PARAGRAPH_CHARS
 
-    def __call__(self, image: Image.Image) -> torch.Tensor:
+    def __call__(self, image: Image.Image | Page) -> torch.Tensor:
         if self.kind == "lines":
             return preprocess_line(image)
         return preprocess_paragraph(image)
