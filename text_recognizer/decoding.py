@@ -35,14 +35,14 @@ def _ctc_decoded(
     indices: Sequence[int],
     confidences: Sequence[float],
     log_prob: float,
-    length: int,
     vocab: Vocabulary,
 ) -> Decoded:
-    """A CTC result: its confidence is the per-frame geometric mean of the path probability."""
+    """A CTC result: its confidence is the mean of its characters' (0 when there are none)."""
     shown, shown_confidences = _visible(indices, confidences, vocab)
+    confidence = sum(shown_confidences) / len(shown_confidences) if shown_confidences else 0.0
     return Decoded(
         text=vocab.decode(shown),
-        confidence=_geometric_mean(log_prob, length),
+        confidence=confidence,
         log_prob=log_prob,
         char_confidences=shown_confidences,
         indices=tuple(indices),
@@ -62,6 +62,21 @@ def _visible(
 
 def _geometric_mean(log_prob: float, steps: int) -> float:
     return math.exp(log_prob / steps) if steps > 0 else 1.0
+
+
+def tempered(log_probs: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Log-probabilities at ``temperature`` (> 1 flattens them), renormalised, as float32.
+
+    >>> probs = tempered(torch.log(torch.tensor([[0.9, 0.1]])), 2.0).exp()
+    >>> [round(p, 3) for p in probs[0].tolist()]
+    [0.75, 0.25]
+    """
+    if temperature <= 0 or not math.isfinite(temperature):
+        raise ValueError(f"temperature must be a positive number, got {temperature}")
+    log_probs = log_probs.detach().float()
+    if temperature == 1.0:
+        return log_probs
+    return torch.log_softmax(log_probs / temperature, dim=-1)
 
 
 def _lengths_or_full(log_probs: torch.Tensor, lengths: Optional[torch.Tensor]) -> list[int]:
@@ -91,6 +106,7 @@ def ctc_greedy(
     log_probs: torch.Tensor,
     lengths: Optional[torch.Tensor] = None,
     vocab: Vocabulary = DEFAULT_VOCABULARY,
+    temperature: float = 1.0,
 ) -> list[Decoded]:
     """Best path decoding of ``log_probs`` (B, T, C) over each sample's first ``lengths[b]`` frames.
 
@@ -102,7 +118,7 @@ def ctc_greedy(
     >>> ctc_greedy(log_probs)[0].text
     'ab'
     """
-    best, labels = log_probs.detach().float().max(dim=-1)
+    best, labels = tempered(log_probs, temperature).max(dim=-1)
     results = []
     for row, length in enumerate(_lengths_or_full(log_probs, lengths)):
         frames = labels[row, :length].tolist()
@@ -118,7 +134,7 @@ def ctc_greedy(
                 else:
                     confidences[-1] = max(confidences[-1], math.exp(score))
             previous = label
-        results.append(_ctc_decoded(indices, confidences, float(sum(scores)), length, vocab))
+        results.append(_ctc_decoded(indices, confidences, float(sum(scores)), vocab))
     return results
 
 
@@ -182,6 +198,7 @@ def ctc_beam_search(
     vocab: Vocabulary = DEFAULT_VOCABULARY,
     beam_width: int = 8,
     candidates: int = 8,
+    temperature: float = 1.0,
 ) -> list[Decoded]:
     """CTC prefix beam search without a language model.
 
@@ -192,13 +209,13 @@ def ctc_beam_search(
     """
     if beam_width < 1 or candidates < 1:
         raise ValueError("beam_width and candidates must be at least 1")
-    frames_all = log_probs.detach().float().cpu()
+    frames_all = tempered(log_probs, temperature).cpu()
     results = []
     for row, length in enumerate(_lengths_or_full(log_probs, lengths)):
         prefix, log_prob, confidences = _ctc_prefix_beam(
             frames_all[row, :length], vocab.blank_index, beam_width, candidates
         )
-        results.append(_ctc_decoded(prefix, confidences, log_prob, length, vocab))
+        results.append(_ctc_decoded(prefix, confidences, log_prob, vocab))
     return results
 
 

@@ -3,7 +3,8 @@
 The recognizer reads the images from disk exactly as a user's files would be read, so this
 measures the deployed path (decoding, preprocessing, batching), not the training loop. Rates are
 also kept per writer: a synthetic test split is written by held-out fonts, and one font the model
-cannot read hides behind a tolerable mean.
+cannot read hides behind a tolerable mean. Confidences are checked against accuracies
+(:mod:`text_recognizer.calibration`): a model that is wrong and sure of itself is the worst kind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from text_recognizer.calibration import assess
 from text_recognizer.data.manifest import SPLITS, read_manifest
 from text_recognizer.errors import ManifestError
 from text_recognizer.recognizer import Recognizer
@@ -48,6 +50,8 @@ class Evaluation:
     by_writer: dict[str, WriterScore]
     #: Writers the data set says were kept out of training (a synthetic set's held-out fonts).
     held_out_writers: tuple[str, ...]
+    #: How well confidences match accuracies (line and character ECE, reliability bins).
+    calibration: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +88,7 @@ def evaluate_folder(
         raise ManifestError(f"{data_dir} has no {split!r} samples to evaluate")
     predicted: list[str] = []
     confidences: list[float] = []
+    char_confidences: list[list[float]] = []
     started = time.perf_counter()
     for start in range(0, len(records), batch_size):
         chunk = records[start : start + batch_size]
@@ -91,8 +96,19 @@ def evaluate_folder(
         predictions = recognizer.predict_batch(paths, mode=manifest.kind)
         predicted += [p.text for p in predictions]
         confidences += [p.confidence for p in predictions]
+        char_confidences += [p.char_confidences for p in predictions]
     seconds = time.perf_counter() - started
-    overall = _score(predicted, [record.text for record in records])
+    truths = [record.text for record in records]
+    overall = _score(predicted, truths)
+    calibration = assess(
+        [text.replace("\n", "") for text in predicted],
+        confidences,
+        [
+            [c for c, char in zip(cs, text) if char != "\n"]
+            for cs, text in zip(char_confidences, predicted)
+        ],
+        [truth.replace("\n", "") for truth in truths],
+    )
     positions_by_writer: dict[str, list[int]] = defaultdict(list)  # indices into ``records``
     for position, record in enumerate(records):
         positions_by_writer[record.writer].append(position)
@@ -111,4 +127,5 @@ def evaluate_folder(
             for writer, positions in sorted(positions_by_writer.items())
         },
         held_out_writers=tuple(manifest.metadata.get("held_out_writers") or ()),
+        calibration=calibration.to_dict(),
     )

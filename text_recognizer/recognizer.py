@@ -21,11 +21,12 @@ import torch
 from PIL import Image
 
 from text_recognizer import decoding
+from text_recognizer.data.page import Page
 from text_recognizer.data.preprocess import (
     Preprocessor,
     Sample,
     open_image,
-    to_grayscale,
+    page_of,
     validate_image_size,
 )
 from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
@@ -41,7 +42,7 @@ from text_recognizer.export import (
 )
 from text_recognizer.models.paragraph_transformer import KeyValue
 from text_recognizer.prediction import Prediction
-from text_recognizer.segmentation import crop_lines, gray_array, ink_mask, text_row_cores
+from text_recognizer.segmentation import crop_lines, text_row_cores
 from text_recognizer.staging import DEFAULT_MODEL_DIR, StagedModel, load_staged, staged_folders
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
@@ -136,23 +137,29 @@ def load_image(source: ImageInput, name: str | None = None) -> Image.Image:
     )
 
 
-def text_rows(gray: Image.Image) -> int:
-    """Number of text lines on ``gray``: 1 for a line, more for a paragraph, 0 when blank.
+def text_rows(page: Page) -> int:
+    """Number of text lines on a normalised page: 1 for a line, more for a paragraph, 0 when
+    blank.
 
     Counted by the line finder that segments pages (:mod:`text_recognizer.segmentation`),
     so auto mode and the segmentation route agree on what a paragraph is.
     """
-    return len(text_row_cores(ink_mask(gray_array(gray))))
+    return len(text_row_cores(page.ink))
 
 
-def choose_kind(gray: Image.Image, available: Sequence[str]) -> str:
-    """``"lines"`` or ``"paragraphs"`` for ``gray``, among the kinds a recognizer has.
+def choose_kind(page: Page, available: Sequence[str]) -> str:
+    """``"lines"`` or ``"paragraphs"`` for a normalised page, among the kinds a recognizer has.
 
-    A paragraph when the image is not clearly wider than high or shows several text rows.
+    A paragraph when its text block is not clearly wider than high or shows several text rows
+    (margins, scanner edges and specks do not count: the block is the text's).
     """
     if len(available) == 1:
         return available[0]
-    if gray.width / gray.height < MIN_LINE_ASPECT or text_rows(gray) >= 2:
+    height, width = page.gray.shape
+    if page.box is not None:
+        top, bottom, left, right = page.box
+        height, width = bottom - top, right - left
+    if width / height < MIN_LINE_ASPECT or text_rows(page) >= 2:
         return "paragraphs"
     return "lines"
 
@@ -236,12 +243,15 @@ class Recognizer:
     lines (:func:`text_recognizer.segmentation.crop_lines`), every line of every page in the
     call goes through the line model in one batch, and a page's texts are joined with
     newlines, top to bottom. Its prediction has kind ``"paragraphs"``, model version
-    ``"<line model version>+segmentation"``, and as confidence the *geometric mean* of its
-    lines' confidences. Decoders report a per-step geometric mean so that confidences compare
-    across lengths (:mod:`text_recognizer.decoding`); a product of lines would rank every long
-    page below every short one, and an arithmetic mean would hide one garbled line more than
-    the geometric mean does. Newlines get character confidence 1.0 (segmentation gives no
-    probability); a blank page reads as ``""`` with confidence 1.0.
+    ``"<line model version>+segmentation"``, and as confidence the mean confidence of all its
+    characters, as for a line (:mod:`text_recognizer.decoding`), so that it stays the expected
+    share of right characters. Newlines get character confidence 1.0 (segmentation gives no
+    probability) and do not count in the mean.
+
+    Every image is normalised first (:func:`text_recognizer.data.page.normalize_page`): light
+    ink on dark paper is inverted, shadows flattened, the text block found. An image without
+    ink is not run through a model: it reads as ``""`` with confidence 0, because nothing was
+    read (a blank frame is easy to be sure of, which made blank and inverted pages "certain").
     """
 
     def __init__(
@@ -332,11 +342,11 @@ class Recognizer:
         """Whether paragraphs go through segmentation + the line model (no paragraph model)."""
         return "paragraphs" not in self.models and "lines" in self.models
 
-    def _kind_for(self, gray: Image.Image, mode: str) -> str:
+    def _kind_for(self, page: Page, mode: str) -> str:
         if mode not in MODES:
             raise ModelInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         if mode == "auto":
-            return choose_kind(gray, self.readable_kinds)
+            return choose_kind(page, self.readable_kinds)
         if mode not in self.readable_kinds:
             raise StagedModelError(
                 f"mode {mode!r} asked for, but only {', '.join(self.kinds)} model(s) are staged"
@@ -350,60 +360,94 @@ class Recognizer:
     def predict_batch(self, images: Sequence[ImageInput], mode: str = "auto") -> list[Prediction]:
         """Transcribe several images, one padded batch per model kind; order is kept."""
         started = time.perf_counter()
-        grays = []
+        pages = []
         for index, source in enumerate(images):
             name = source if isinstance(source, (str, os.PathLike)) else f"image {index}"
-            grays.append(to_grayscale(load_image(source, str(name))))
-        kinds = [self._kind_for(gray, mode) for gray in grays]
-        pages = {  # row -> its line crops, for paragraphs read by the line model
-            row: crop_lines(grays[row])
+            pages.append(page_of(load_image(source, str(name))))
+        kinds = [self._kind_for(page, mode) for page in pages]
+        segmented = {  # row -> its line crops, for paragraphs read by the line model
+            row: crop_lines(pages[row])
             for row, kind in enumerate(kinds)
-            if kind == "paragraphs" and self.segments_paragraphs
+            if kind == "paragraphs" and self.segments_paragraphs and not pages[row].blank
         }
-        results: list[Optional[decoding.Decoded]] = [None] * len(grays)
+        results: list[Optional[decoding.Decoded]] = [
+            NOTHING_READ if page.blank else None for page in pages
+        ]
         for kind in self.kinds:
-            rows = [row for row, chosen in enumerate(kinds) if chosen == kind]
-            images = [grays[row] for row in rows]
+            rows = [
+                row
+                for row, chosen in enumerate(kinds)
+                if chosen == kind and not pages[row].blank and row not in segmented
+            ]
+            inputs: list[Page | Image.Image] = [pages[row] for row in rows]
             if kind == "lines":  # segmented pages' lines join the batch of line images
-                images += [crop for row in sorted(pages) for crop in pages[row]]
-            decoded = self._run(kind, images) if images else []
+                inputs += [crop for row in sorted(segmented) for crop in segmented[row]]
+            decoded = self._run(kind, inputs) if inputs else []
             for row, item in zip(rows, decoded):
                 results[row] = item
             if kind == "lines":
                 lines = iter(decoded[len(rows) :])
-                for row in sorted(pages):
-                    results[row] = _join_lines([next(lines) for _ in pages[row]])
-        seconds = (time.perf_counter() - started) / max(1, len(grays))
+                for row in sorted(segmented):
+                    results[row] = _join_lines([next(lines) for _ in segmented[row]])
+        seconds = (time.perf_counter() - started) / max(1, len(pages))
         predictions = []
         for row, (item, kind) in enumerate(zip(results, kinds)):
             assert item is not None  # every row was decoded above
-            version = self.models["lines" if row in pages else kind].staged.version
+            version = self.models["lines" if row in segmented else kind].staged.version
             predictions.append(
                 Prediction(
                     text=item.text,
                     confidence=float(item.confidence),
                     kind=kind,
                     char_confidences=[float(value) for value in item.char_confidences],
-                    model_version=version + (SEGMENTATION_ROUTE if row in pages else ""),
+                    model_version=version + (SEGMENTATION_ROUTE if row in segmented else ""),
                     seconds=seconds,
                 )
             )
         return predictions
 
-    def _run(self, kind: str, grays: Sequence[Image.Image]) -> list[decoding.Decoded]:
+    def _batch(self, kind: str, images: Sequence[Page | Image.Image]) -> dict[str, Any]:
         loaded = self.models[kind]
         samples = [
-            Sample(image=loaded.preprocessor(gray), text="", id=str(index))
-            for index, gray in enumerate(grays)
+            Sample(image=loaded.preprocessor(image), text="", id=str(index))
+            for index, image in enumerate(images)
         ]
-        batch = loaded.preprocessor.collate(samples)
-        images = batch["images"].to(self.device)
+        return loaded.preprocessor.collate(samples)
+
+    def _line_frames(
+        self, images: Sequence[Page | Image.Image]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = self._batch("lines", images)
+        network = self.models["lines"].network
         with torch.inference_mode():
-            if kind == "lines":
-                log_probs, lengths = loaded.network(images, batch["widths"].to(self.device))[:2]
-                if self.beam_width > 1:
-                    return decoding.ctc_beam_search(log_probs, lengths, beam_width=self.beam_width)
-                return decoding.ctc_greedy(log_probs, lengths)
+            widths = batch["widths"].to(self.device)
+            log_probs, lengths = network(batch["images"].to(self.device), widths)[:2]
+        return log_probs, lengths
+
+    def line_log_probs(self, images: Sequence[ImageInput]) -> list[torch.Tensor]:
+        """The line model's ``(T, C)`` frame log-probabilities for each image, preprocessed as
+        :meth:`predict` does and before any temperature (for fitting one: see
+        :mod:`text_recognizer.calibration`)."""
+        if "lines" not in self.models:
+            raise StagedModelError("line log-probabilities need a staged line model")
+        pages = [page_of(load_image(image, f"image {n}")) for n, image in enumerate(images)]
+        log_probs, lengths = self._line_frames(pages)
+        return [
+            log_probs[row, :length].float().cpu() for row, length in enumerate(lengths.tolist())
+        ]
+
+    def _run(self, kind: str, images: Sequence[Page | Image.Image]) -> list[decoding.Decoded]:
+        loaded = self.models[kind]
+        if kind == "lines":
+            log_probs, lengths = self._line_frames(images)
+            temperature = loaded.staged.temperature
+            if self.beam_width > 1:
+                return decoding.ctc_beam_search(
+                    log_probs, lengths, beam_width=self.beam_width, temperature=temperature
+                )
+            return decoding.ctc_greedy(log_probs, lengths, temperature=temperature)
+        images = self._batch(kind, images)["images"].to(self.device)
+        with torch.inference_mode():
             if self.beam_width > 1:
                 return decoding.autoregressive_beam_search(
                     loaded.network, images, beam_width=self.beam_width, max_length=self._length()
@@ -415,36 +459,29 @@ class Recognizer:
         return None if self.max_tokens is None else self.max_tokens + 1
 
 
-def _geometric_mean(values: Sequence[float]) -> float:
-    """Geometric mean of probabilities; 1.0 for none (a blank page holds no doubtful text).
-
-    >>> _geometric_mean([0.25, 1.0]), _geometric_mean([])
-    (0.5, 1.0)
-    """
-    if not values:
-        return 1.0
-    if min(values) <= 0.0:
-        return 0.0
-    return float(np.exp(np.mean(np.log(values))))
+#: What an image without ink reads as: no text, and no confidence in it.
+NOTHING_READ = decoding.Decoded(
+    text="", confidence=0.0, log_prob=0.0, char_confidences=(), indices=()
+)
 
 
 def _join_lines(lines: Sequence[decoding.Decoded]) -> decoding.Decoded:
-    """One page's line readings as one: texts joined by newlines, the geometric mean of their
-    confidences (see :class:`Recognizer`)."""
+    """One page's line readings as one: texts joined by newlines, the mean confidence of all
+    their characters (see :class:`Recognizer`)."""
     newline = DEFAULT_VOCABULARY.encode("\n").tolist()
     chars: list[float] = []
     indices: list[int] = []
+    read = [value for line in lines for value in line.char_confidences]
     for number, line in enumerate(lines):
         if number:
             chars.append(1.0)
             indices += newline
         chars += line.char_confidences
         indices += line.indices
-    log_prob = float(sum(line.log_prob for line in lines))
     return decoding.Decoded(
         text="\n".join(line.text for line in lines),
-        confidence=_geometric_mean([line.confidence for line in lines]),
-        log_prob=log_prob,
+        confidence=sum(read) / len(read) if read else 0.0,
+        log_prob=float(sum(line.log_prob for line in lines)),
         char_confidences=tuple(chars),
         indices=tuple(indices),
     )

@@ -50,6 +50,9 @@ def preprocessing_constants() -> dict[str, Any]:
         "max_line_chars": preprocess.MAX_LINE_CHARS,
         "max_paragraph_chars": preprocess.MAX_PARAGRAPH_CHARS,
         "pixels": "ink = 1 - gray / 255 (paper 0), grayscale, bilinear resize",
+        "page": preprocess.PAGE_NORMALIZATION,
+        "line_margin": preprocess.LINE_MARGIN,
+        "paragraph_margin": preprocess.PARAGRAPH_MARGIN,
     }
 
 
@@ -106,6 +109,12 @@ class StagedModel:
     version: str
     folder: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def temperature(self) -> float:
+        """The confidence temperature fitted at staging (1.0 for an uncalibrated model)."""
+        return float(self.calibration.get("temperature", 1.0))
 
 
 def model_payload(
@@ -115,6 +124,7 @@ def model_payload(
     version: str,
     extra: Mapping[str, Any] | None = None,
     half: bool = False,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What ``model.pt`` holds: plain types and tensors only.
 
@@ -139,6 +149,7 @@ def model_payload(
         "metrics": plain(dict(metrics)),
         "version": version,
         "extra": plain(dict(extra or {})),
+        "calibration": plain(dict(calibration or {})),
     }
 
 
@@ -203,6 +214,7 @@ def load_staged(folder: str | os.PathLike, device: str | torch.device = "cpu") -
         version=str(payload["version"]),
         folder=folder,
         extra=dict(payload.get("extra") or {}),
+        calibration=dict(payload.get("calibration") or {}),
     )
 
 

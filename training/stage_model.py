@@ -40,6 +40,8 @@ from text_recognizer.staging import (
 
 #: Exported formats a staged folder can keep besides ``model.pt``.
 FORMATS = ("torchscript", "onnx")
+#: The test split's reliability diagram, written beside the card when the model is evaluated.
+RELIABILITY_FILE = "reliability.png"
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,53 @@ def _evaluate_staged(
     return evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
 
 
+def _calibrate(folder: Path, data_dir: str | os.PathLike, limit: int | None) -> dict[str, Any]:
+    """Fit the confidence temperature of the line model staged in ``folder`` on the validation
+    split of ``data_dir``."""
+    from text_recognizer.calibration import calibrate, validation_outputs
+    from text_recognizer.recognizer import Recognizer
+
+    outputs = validation_outputs(Recognizer.load(folder), data_dir, "val", limit)
+    return calibrate(outputs, f"{data_dir} (val split, {len(outputs)} lines)")
+
+
+def _write_reliability(folder: Path, evaluation: dict[str, Any]) -> None:
+    """The test split's reliability diagram beside the model card."""
+    from text_recognizer.calibration import CalibrationReport, ReliabilityBin
+    from text_recognizer.calibration_plot import reliability_diagram
+    from text_recognizer.io import atomic_write_bytes
+
+    values = dict(evaluation["calibration"])
+    for key in ("line_bins", "char_bins"):
+        values[key] = [ReliabilityBin(**item) for item in values[key]]
+    diagram = reliability_diagram(CalibrationReport(**values), "test split")
+    atomic_write_bytes(folder / RELIABILITY_FILE, diagram)
+
+
+def _calibration_markdown(card: dict[str, Any]) -> str:
+    calibration, evaluation = card.get("calibration"), card.get("evaluation")
+    if not calibration:
+        return ""
+    text = (
+        "## Confidence calibration\n\n"
+        f"Temperature **{calibration['temperature']}**, fitted on {calibration['fitted_on']} "
+        f"(writers unseen in training) by minimising the {calibration['objective']}. "
+        f"Validation ECE, lines: {calibration['line_ece_before']:.3f} before, "
+        f"{calibration['line_ece_after']:.3f} after; characters: "
+        f"{calibration['char_ece_before']:.3f} before, {calibration['char_ece_after']:.3f} "
+        "after.\n\n"
+    )
+    if evaluation and evaluation.get("calibration"):
+        test = evaluation["calibration"]
+        text += (
+            f"On the test split: mean confidence {test['mean_confidence']:.3f}, mean character "
+            f"accuracy {test['mean_accuracy']:.3f}, ECE {test['line_ece']:.3f} (lines) and "
+            f"{test['char_ece']:.3f} (characters); reliability diagram: "
+            f"[{RELIABILITY_FILE}]({RELIABILITY_FILE}).\n\n"
+        )
+    return text
+
+
 def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
     from text_recognizer.evaluation import MAX_WRITER_ROWS
 
@@ -194,6 +243,7 @@ def _card_markdown(card: dict[str, Any]) -> str:
         f"## Data\n\n| key | value |\n|---|---|\n{rows(card['data'])}\n"
         f"## Metrics\n\n| metric | value |\n|---|---|\n{rows(card['metrics'])}\n"
         + _evaluation_markdown(card.get("evaluation"))
+        + _calibration_markdown(card)
         + f"## Training\n\n| key | value |\n|---|---|\n{rows(card['training'])}\n"
         f"## Files\n\n| file | size |\n|---|---|\n{rows(files)}\n"
         f"## Export parity\n\nExported outputs vs eager on {parity['samples']} images "
@@ -214,6 +264,8 @@ def stage(
     half: bool = False,
     eval_data: str | os.PathLike | None = None,
     eval_limit: int | None = None,
+    calibration_data: str | os.PathLike | None = None,
+    calibration_limit: int | None = 800,
 ) -> StageReport:
     """Stage ``checkpoint`` into folder ``out``; raises ExportParityError if exports disagree.
 
@@ -224,6 +276,10 @@ def stage(
     ``eval_data`` (a data set folder) adds the staged model's CER/WER on its test split, the
     held-out fonts for synthetic data, to the card: the number a user of the model cares about,
     measured on the deployed path rather than copied from the training loop.
+    ``calibration_data`` (a line data set folder; default ``eval_data``) fits the confidence
+    temperature on its validation split (:mod:`text_recognizer.calibration`) and stores it in
+    ``model.pt``; the evaluation then reports the calibrated confidences' ECE, and the folder
+    gets ``reliability.png``.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -267,6 +323,14 @@ def stage(
             for r in single
         ]
         export.require_parity(results)
+        calibration = None
+        calibration_data = eval_data if calibration_data is None else calibration_data
+        if calibration_data is not None and kind == "lines":
+            calibration = _calibrate(scratch, calibration_data, calibration_limit)
+            payload = model_payload(
+                kind, model, metadata["metrics"], version, half=half, calibration=calibration
+            )
+            torch.save(payload, scratch / MODEL_FILE)
         metrics = dict(metadata["metrics"])
         evaluation = None
         if eval_data is not None:
@@ -275,8 +339,11 @@ def stage(
                 {
                     "test cer (staged model)": round(evaluation["cer"], 4),
                     "test wer (staged model)": round(evaluation["wer"], 4),
+                    "test line ECE (staged model)": round(evaluation["calibration"]["line_ece"], 4),
+                    "test char ECE (staged model)": round(evaluation["calibration"]["char_ece"], 4),
                 }
             )
+            _write_reliability(scratch, evaluation)
         card = {
             "name": f"text-recognizer-{kind}",
             "kind": kind,
@@ -295,6 +362,7 @@ def stage(
             "data": metadata["data"],
             "metrics": metrics,
             "evaluation": evaluation,
+            "calibration": calibration,
             "training": metadata["training"],
             "hyper_parameters": metadata["hyper_parameters"],
             "checkpoint": {"path": str(checkpoint), "sha256": sha256_file(checkpoint)},

@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", choices=("eager", "torchscript", "onnx"), default="eager")
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     parser.add_argument("--out", default=None, help="also write the JSON result to this file")
+    parser.add_argument(
+        "--reliability", default=None, metavar="PNG", help="also draw the reliability diagram"
+    )
     parser.set_defaults(func=run)
 
 
@@ -39,6 +42,15 @@ def run(args: argparse.Namespace) -> int:
     payload = json.dumps(result.to_dict(), indent=2)
     if args.out:
         atomic_write_text(args.out, payload + "\n")
+    if args.reliability:
+        from text_recognizer.calibration import CalibrationReport, ReliabilityBin
+        from text_recognizer.calibration_plot import reliability_diagram
+        from text_recognizer.io import atomic_write_bytes
+
+        values = dict(result.calibration or {})
+        for key in ("line_bins", "char_bins"):
+            values[key] = [ReliabilityBin(**item) for item in values[key]]
+        atomic_write_bytes(args.reliability, reliability_diagram(CalibrationReport(**values)))
     if args.json:
         print(payload)
         return 0
@@ -50,14 +62,29 @@ def run(args: argparse.Namespace) -> int:
         ("CER", f"{100 * result.cer:.2f} %"),
         ("WER", f"{100 * result.wer:.2f} %"),
         ("mean confidence", f"{result.mean_confidence:.3f}"),
+        ("mean char accuracy", f"{result.calibration['mean_accuracy']:.3f}"),
+        ("ECE (lines)", f"{result.calibration['line_ece']:.3f}"),
+        ("ECE (characters)", f"{result.calibration['char_ece']:.3f}"),
         ("ms / sample", f"{1000 * result.seconds_per_sample:.1f}"),
         ("model", result.model_version),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    _print_reliability(result)
     _print_writers(result)
     return 0
+
+
+def _print_reliability(result: Evaluation) -> None:
+    """Lines per confidence bin: their mean confidence against their mean accuracy."""
+    print(f"\n{'confidence':<10}  {'lines':>6}  {'mean conf':>9}  {'accuracy':>8}")
+    for item in result.calibration["line_bins"]:
+        if item["count"]:
+            print(
+                f"{item['low']:.1f}-{item['high']:.1f}   {item['count']:>6}  "
+                f"{item['confidence']:>9.3f}  {item['accuracy']:>8.3f}"
+            )
 
 
 def _print_writers(result: Evaluation) -> None:

@@ -42,6 +42,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--eval-limit", type=int, default=None, metavar="N", help="evaluate the first N only"
     )
+    parser.add_argument(
+        "--calibration-data",
+        metavar="DIR",
+        help="line data set folder whose validation split (writers unseen in training) fits the "
+        "confidence temperature (default: --eval-data)",
+    )
+    parser.add_argument(
+        "--calibration-limit",
+        type=int,
+        default=800,
+        metavar="N",
+        help="validation lines to fit the temperature on (default 800)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,9 +70,17 @@ def run(args: argparse.Namespace) -> int:
         half=args.half,
         eval_data=args.eval_data,
         eval_limit=args.eval_limit,
+        calibration_data=args.calibration_data,
+        calibration_limit=args.calibration_limit,
     )
     card = report.card
     print(f"staged {card['name']} {card['version']} into {report.folder}")
+    if card.get("calibration"):
+        fit = card["calibration"]
+        print(
+            f"  confidence temperature {fit['temperature']} (validation ECE "
+            f"{fit['line_ece_before']:.3f} -> {fit['line_ece_after']:.3f})"
+        )
     print(f"  parameters: {card['parameters']:,}")
     for name, info in card["files"].items():
         print(f"  {name:<20} {info['bytes']:>12,} bytes")
