@@ -97,6 +97,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--resume", default=None, metavar="CKPT", help="checkpoint to resume")
     parser.add_argument("--data-dir", default=None, help="a prepared manifest folder (e.g. IAM)")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument(
+        "--train-writers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N writers of --data-dir only (writer-count experiments)",
+    )
     parser.add_argument("--num-workers", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
@@ -124,7 +131,7 @@ def apply_overrides(config: dict[str, Any], args: argparse.Namespace) -> dict[st
         value = getattr(args, option, None)
         if value is not None:
             trainer[key] = int(value) if key == "devices" and str(value).isdigit() else value
-    for option in ("data_dir", "batch_size", "num_workers"):
+    for option in ("data_dir", "batch_size", "num_workers", "train_writers"):
         value = getattr(args, option, None)
         if value is not None:
             data[option] = value

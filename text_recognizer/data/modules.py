@@ -23,6 +23,7 @@ from text_recognizer.data.datasets import (
     ManifestDataset,
     SyntheticDataset,
 )
+from text_recognizer.data.fonts import writer_rank
 from text_recognizer.data.manifest import SPLITS, read_manifest
 from text_recognizer.data.preprocess import Batch, Sample, collate_lines, collate_paragraphs
 from text_recognizer.data.transforms import ImageAugmentation
@@ -59,6 +60,9 @@ class TextDataModule(LightningDataModule):
             unless ``train_transform`` is given. Validation and test are never augmented.
         train_transform: an extra PIL ``"L"`` -> ``"L"`` augmentation for training images.
         synthetic_options: other :class:`SyntheticConfig` fields for on-the-fly data.
+        train_writers: train on the first N writers of a manifest folder's training split only
+            (in the order of the writer rule, so smaller subsets are part of larger ones): how
+            accuracy on unseen writers grows with the number of writers, at equal steps.
     """
 
     kind: str = "lines"
@@ -76,6 +80,7 @@ class TextDataModule(LightningDataModule):
         augment: bool = True,
         train_transform: ImageTransform | None = None,
         synthetic_options: dict[str, Any] | None = None,
+        train_writers: int | None = None,
     ) -> None:
         super().__init__()
         for name, value in (("train_size", train_size), ("val_size", val_size)):
@@ -85,6 +90,8 @@ class TextDataModule(LightningDataModule):
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if num_workers < 0:
             raise ValueError(f"num_workers must be >= 0, got {num_workers}")
+        if train_writers is not None and (train_writers < 1 or data_dir is None):
+            raise ValueError("train_writers needs a data_dir and must be >= 1")
         if data_dir is None and None in (train_size, val_size, test_size):
             raise ValueError("on-the-fly synthetic data needs train_size, val_size and test_size")
         self.data_dir = data_dir
@@ -95,6 +102,7 @@ class TextDataModule(LightningDataModule):
         self.augment = augment
         self.train_transform = train_transform
         self.synthetic_options = dict(synthetic_options or {})
+        self.train_writers = train_writers
         self.datasets: dict[str, Dataset] = {}
         self.save_hyperparameters(ignore=["train_transform"])
 
@@ -130,8 +138,18 @@ class TextDataModule(LightningDataModule):
     def _build(self, split: str) -> Dataset:
         transform = self._transform_for(split)
         if self.data_dir is not None:
+            manifest = read_manifest(self.data_dir)
+            writers = None
+            if split == "train" and self.train_writers is not None:
+                names = {record.writer for record in manifest.split("train")}
+                writers = sorted(names, key=writer_rank)[: self.train_writers]
             return ManifestDataset(
-                self.data_dir, split, self.kind, transform=transform, limit=self.sizes[split]
+                manifest,
+                split,
+                self.kind,
+                transform=transform,
+                limit=self.sizes[split],
+                writers=writers,
             )
         from text_recognizer.data.synthetic import SyntheticConfig
 
