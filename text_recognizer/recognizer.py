@@ -137,14 +137,14 @@ def load_image(source: ImageInput, name: str | None = None) -> Image.Image:
     )
 
 
-def text_rows(page: Page) -> int:
+def text_rows(page: Page | Image.Image) -> int:
     """Number of text lines on a normalised page: 1 for a line, more for a paragraph, 0 when
     blank.
 
     Counted by the line finder that segments pages (:mod:`text_recognizer.segmentation`),
     so auto mode and the segmentation route agree on what a paragraph is.
     """
-    return len(text_row_cores(page.ink))
+    return len(text_row_cores(page_of(page).ink))
 
 
 def choose_kind(page: Page, available: Sequence[str]) -> str:
@@ -393,7 +393,8 @@ class Recognizer:
         predictions = []
         for row, (item, kind) in enumerate(zip(results, kinds)):
             assert item is not None  # every row was decoded above
-            version = self.models["lines" if row in segmented else kind].staged.version
+            reader = "lines" if row in segmented or kind not in self.models else kind
+            version = self.models[reader].staged.version
             predictions.append(
                 Prediction(
                     text=item.text,

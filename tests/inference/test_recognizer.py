@@ -131,12 +131,12 @@ class MarkCounter(torch.nn.Module):
 
 
 def marks_page(marks_per_line: list[int]) -> Image.Image:
-    """White page with rows of black marks: row ``k`` has ``marks_per_line[k]`` of them."""
+    """White page with rows of black strokes: row ``k`` has ``marks_per_line[k]`` of them."""
     page = np.full((60 * len(marks_per_line) + 20, 400), 245, dtype=np.uint8)
     for line, marks in enumerate(marks_per_line):
         top = 20 + 60 * line
         for mark in range(marks):
-            page[top : top + 25, 20 + 60 * mark : 60 + 60 * mark] = 15
+            page[top : top + 25, 20 + 60 * mark : 28 + 60 * mark] = 15
     return Image.fromarray(page)
 
 
@@ -244,3 +244,31 @@ def test_exported_paragraph_backends_predict_what_eager_predicts(both_folder, ba
 def test_loading_a_missing_folder_names_it(tmp_path):
     with pytest.raises(StagedModelError, match="does not exist"):
         Recognizer.load(tmp_path / "nowhere")
+
+
+def test_an_image_without_ink_reads_as_nothing_with_no_confidence(counting_recognizer):
+    rng = np.random.default_rng(0)
+    for blank in (
+        Image.new("L", (400, 60), 240),
+        Image.fromarray(np.clip(rng.normal(200, 8, (200, 300)), 0, 255).astype(np.uint8)),
+        Image.new("L", (400, 60), 20),  # a black frame is not text either
+    ):
+        prediction = counting_recognizer.predict(blank)
+        assert (prediction.text, prediction.confidence) == ("", 0.0)
+        assert prediction.char_confidences == []
+
+
+def test_light_ink_on_dark_paper_reads_like_its_inverse(counting_recognizer):
+    for marks in ([3], [2, 4], [1, 5, 2]):
+        page = marks_page(marks)
+        inverted = Image.eval(page, lambda value: 255 - value)
+        assert counting_recognizer.predict(inverted).text == counting_recognizer.predict(page).text
+
+
+def test_margins_and_a_scanner_edge_change_no_reading(counting_recognizer):
+    page = marks_page([2, 4, 3])
+    scanned = Image.new("L", (page.width + 300, page.height + 200), 235)
+    scanned.paste(page, (150, 100))
+    edge = np.asarray(scanned).copy()
+    edge[:, :12] = 25  # the scanner lid's dark edge
+    assert counting_recognizer.predict(Image.fromarray(edge)).text == "2\n4\n3"
