@@ -18,6 +18,8 @@ from text_recognizer.api.metrics import Metrics
 from text_recognizer.api.middleware import ASGIApp, Receive, Scope, Send, send_error
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+#: Cheap routes answered even under connection overload, so operators can see it happen.
+OVERLOAD_EXEMPT = PROBE_PATHS | {"/metrics"}
 #: Paths served without the token: static content a browser loads by navigation.
 OPEN_PATHS = frozenset({"/", "/docs", "/redoc", "/openapi.json"})
 OPEN_PREFIXES = ("/static/",)
@@ -96,7 +98,7 @@ def needs_token(path: str) -> bool:
 
 class AccessMiddleware:
     """Refuse, as JSON and before routing: an unknown Host (400), a missing or wrong token (401),
-    and anything but a probe while more than ``max_connections`` are open (503 + Retry-After)."""
+    and all but probes and metrics while over ``max_connections`` are open (503 + Retry-After)."""
 
     def __init__(
         self,
@@ -137,7 +139,8 @@ class AccessMiddleware:
                     "service's token",
                     {"WWW-Authenticate": 'Bearer realm="text-recognizer"'},
                 )
-        if error is None and self.open_connections() > self.max_connections:
+        overloaded = self.open_connections() > self.max_connections
+        if error is None and overloaded and scope.get("path") not in OVERLOAD_EXEMPT:
             error = request_error(
                 "overloaded",
                 f"the service has {self.open_connections()} open connections, more than its "

@@ -308,19 +308,37 @@ class ByteBudget:
                 await asyncio.to_thread(release_free_memory)
 
 
+#: glibc's ``mallopt`` parameter number of the mmap threshold, and the value the server sets.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 8 * MIB
+
+
 def release_free_memory() -> bool:
     """Give the C heap's free pages back to the system (glibc ``malloc_trim``); False elsewhere.
 
     Pillow and numpy free a decoded photo into malloc's per-thread arenas, which keep the pages:
     without this, RSS after a burst of large images stays near its peak.
     """
-    trim = _malloc_trim()
+    trim = _libc_function("malloc_trim")
     return bool(trim(0)) if trim is not None else False
 
 
-def _malloc_trim():  # type: ignore[no-untyped-def]
-    name = ctypes.util.find_library("c")
+def map_large_allocations(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Make glibc serve every allocation over ``threshold`` with its own mapping, returned to
+    the system the moment it is freed; False where that is not glibc.
+
+    By default glibc raises this threshold up to 32 MiB as large blocks are freed, after which
+    Pillow's 16 MiB blocks and numpy's arrays land in per-thread arenas that keep their pages:
+    decodes in different worker threads then add up to several times the live memory. Called
+    by the server process only (it is process-wide).
+    """
+    mallopt = _libc_function("mallopt")
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold)) if mallopt is not None else False
+
+
+def _libc_function(name: str):  # type: ignore[no-untyped-def]
+    library = ctypes.util.find_library("c")
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        return getattr(ctypes.CDLL(library), name, None) if library else None
     except OSError:
         return None

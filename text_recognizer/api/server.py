@@ -17,6 +17,7 @@ import asyncio
 import logging
 from typing import Any
 
+from text_recognizer.api.limits import map_large_allocations
 from text_recognizer.api.metrics import Metrics
 from text_recognizer.api.settings import ServeSettings
 
@@ -103,6 +104,7 @@ def build_server(
     import uvicorn
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    map_large_allocations()
     service = app.state.service
     config = uvicorn.Config(
         app,
