@@ -207,3 +207,25 @@ def test_a_multipart_failure_names_its_cause(client) -> None:
         "the multipart body cannot be parsed: Invalid multipart data. "
         "(Maximum header size exceeded)"
     )
+
+
+def test_an_error_message_is_cut_to_the_bound_and_says_how_long_it_was() -> None:
+    from text_recognizer.api.errors import request_error
+
+    error = request_error("invalid_request", "field " + "x" * 10_000)
+
+    assert len(error.message) == MAX_MESSAGE_CHARS
+    assert error.message.endswith("... (10006 characters)")
+
+
+def test_an_unknown_mode_quotes_only_the_start_of_the_value() -> None:
+    from text_recognizer.api.errors import RequestError
+    from text_recognizer.api.parsing import check_mode
+
+    with pytest.raises(RequestError) as refused:
+        check_mode("sideways" * 100)
+
+    assert str(refused.value) == (
+        "unknown mode 'sidewayssidewayssidewayssidewayssideways'... (800 characters); "
+        "expected one of line, paragraph, auto"
+    )

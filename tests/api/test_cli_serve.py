@@ -7,6 +7,7 @@ import pytest
 from text_recognizer.api.settings import ServeSettings
 from text_recognizer.cli import build_parser, main
 from text_recognizer.cli.serve import TOKEN_ENV, settings_from_args
+from text_recognizer.errors import TextRecognizerError
 
 
 def test_serve_options_map_onto_the_service_limits() -> None:
@@ -85,15 +86,12 @@ def test_timeouts_and_limits_map_onto_the_settings() -> None:
     assert settings.decode_budget_bytes == 3000
 
 
-def test_binding_beyond_loopback_without_a_token_is_refused_before_binding(
-    capsys, monkeypatch
-) -> None:
-    monkeypatch.delenv(TOKEN_ENV, raising=False)
+def test_binding_beyond_loopback_without_a_token_is_refused() -> None:
+    with pytest.raises(TextRecognizerError) as refused:
+        settings_from_args(serve_args("--host", "0.0.0.0"), environ={})
 
-    code = main(["serve", "--host", "0.0.0.0", "--port", "1"])
-
-    assert code == 2
-    assert "binding to 0.0.0.0 exposes the service beyond this machine" in capsys.readouterr().err
+    assert "binding to 0.0.0.0 exposes the service beyond this machine" in str(refused.value)
+    assert TOKEN_ENV in str(refused.value)
 
 
 def test_the_token_comes_from_the_environment_when_not_given() -> None:

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from tests.api.fakes import encoded_image, wait_until
+from text_recognizer.api import limits
 from text_recognizer.api.errors import RequestError
 from text_recognizer.api.limits import (
     MODEL_BYTES_PER_PIXEL,
+    TRIM_AFTER_BYTES,
     ByteBudget,
     decode_cost,
     open_image,
@@ -150,3 +152,21 @@ def test_an_image_holds_its_bytes_until_its_prediction_is_done(start_client, rec
     assert held_while_recognizing == 400 * 100 * 24
     assert budget.in_use == 0
     assert results[0].status_code == 200
+
+
+@pytest.mark.parametrize(
+    "nbytes, trimmed", [(TRIM_AFTER_BYTES, True), (TRIM_AFTER_BYTES - 1, False)]
+)
+def test_releasing_a_large_reservation_hands_freed_memory_back(
+    monkeypatch, nbytes: int, trimmed: bool
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(limits, "release_free_memory", lambda: calls.append("trim") or True)
+
+    async def scenario():
+        async with ByteBudget(TRIM_AFTER_BYTES).reserve(nbytes):
+            pass
+
+    budget_run(scenario)
+
+    assert calls == (["trim"] if trimmed else [])

@@ -40,7 +40,11 @@ pytestmark = pytest.mark.slow
 
 HEADER_TIMEOUT_S = 2.0
 BODY_TIMEOUT_S = 1.0
-DECODE_BUDGET = 96 * MIB
+#: A quarter of the default budget keeps the test short; tests.api.hostile measures the default.
+DECODE_BUDGET = 128 * MIB
+#: Beyond the budget: thread stacks, allocator bookkeeping, the model's small tensors (measured
+#: 58-100 MiB at 128 and 512 MiB budgets; without the budget, 8 images take ~1 GiB more).
+ALLOCATOR_SLACK = 96 * MIB
 TOKEN = "fault-suite-token-0123456789"
 
 
@@ -116,23 +120,26 @@ def test_sigterm_exits_within_the_shutdown_timeout_despite_a_stalled_upload() ->
 
 # 3. Eight worst-case images used to peak near 3 GB and leave RSS above 2 GB.
 def test_worst_case_images_are_decoded_within_the_budget_and_memory_comes_back() -> None:
-    settings = {"max_decode_bytes": DECODE_BUDGET, "decode_budget_bytes": DECODE_BUDGET}
-    with fake_server(**settings) as server:
+    port = free_port()
+    budget = str(DECODE_BUDGET)
+    command = serve_command(port, "--max-decode-bytes", budget, "--decode-budget-bytes", budget)
+    with ServerProcess(command, port) as server:
+        server.wait_until("/readyz")
         for _ in range(3):
-            post_image(server.port, worst_case_png(DECODE_BUDGET // 8))  # warm the allocator
+            post_image(port, line_png(), mode="line")
         baseline = server.status("VmRSS")
         server.reset_peak()
-        statuses = concurrent_posts(server.port, [worst_case_png(DECODE_BUDGET)] * 8)
+        statuses = concurrent_posts(port, [worst_case_png(DECODE_BUDGET)] * 8)
         time.sleep(1.0)
         peak, after = server.status("VmHWM"), server.status("VmRSS")
-        too_large = post_image(server.port, worst_case_png(10 * DECODE_BUDGET))
+        too_large = post_image(port, worst_case_png(10 * DECODE_BUDGET))
 
         assert statuses == [200] * 8
-        assert peak - baseline <= 1.25 * DECODE_BUDGET, (peak - baseline) / MIB
+        assert peak - baseline <= DECODE_BUDGET + ALLOCATOR_SLACK, (peak - baseline) / MIB
         assert after <= 1.2 * baseline, (after / MIB, baseline / MIB)
         assert too_large.status == 413
         assert too_large.json()["error"]["kind"] == "decode_too_large"
-        assert f"per-request bound is 96 MiB ({DECODE_BUDGET} bytes" in too_large.body.decode()
+        assert f"bound is 128 MiB ({budget} bytes" in too_large.body.decode()
 
 
 # 4. A client leaving mid-upload used to be a 500 with a traceback.

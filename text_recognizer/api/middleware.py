@@ -134,10 +134,9 @@ class GuardMiddleware:
             if message["type"] == "http.response.start":
                 exchange.status, exchange.started = message["status"], True
                 headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                # The rest of an unread body must not be parsed as the next request.
                 if not exchange.body_done and all(name != CLOSE[0] for name, _ in headers):
-                    headers.append(
-                        CLOSE
-                    )  # the rest of an unread body must not be parsed as a request
+                    headers.append(CLOSE)
                 message = {**message, "headers": headers}
             elif not message.get("more_body", False):
                 exchange.completed = True
