@@ -4,7 +4,8 @@ Bounded in requests and in time, and loopback only: it refuses any host that is 
 machine, so it cannot be pointed at someone else's service by mistake. A share of the requests
 can be bad inputs (``--bad-fraction``): those must get a 4xx, good ones a 200; anything else
 (5xx, connection errors, a 4xx for a good image) counts as an error. With ``--pid`` it also
-reports the server's resident memory before and after, to check that memory stays flat.
+reports the server's resident memory before, at its peak during the run (sampled every 50 ms)
+and after, to check that memory stays flat.
 
     python -m training.load_test --url http://127.0.0.1:8000 --clients 4 --requests 200
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import io
 import ipaddress
 import json
 import math
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -174,6 +177,32 @@ def resident_mib(pid: int) -> float | None:
     return None
 
 
+class PeakSampler:
+    """Samples a process's resident memory in a thread while the load runs; keeps the peak."""
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        self.pid = pid
+        self.interval_s = interval_s
+        self.peak: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss = resident_mib(self.pid)
+            if rss is not None and (self.peak is None or rss > self.peak):
+                self.peak = rss
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 async def wait_until_ready(client: Any, timeout_s: float) -> None:
     """Poll ``/readyz`` until it answers 200 (the model is loaded), or raise LoadTestError."""
     import httpx
@@ -276,22 +305,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"load_test: error: {error}", file=sys.stderr)
         return 2
     memory_before = resident_mib(args.pid) if args.pid else None
-    results = asyncio.run(
-        run_load(
-            args.url,
-            args.clients,
-            args.requests,
-            args.duration_s,
-            args.bad_fraction,
-            args.mode,
-            image,
+    with PeakSampler(args.pid) if args.pid else contextlib.nullcontext() as sampler:
+        results = asyncio.run(
+            run_load(
+                args.url,
+                args.clients,
+                args.requests,
+                args.duration_s,
+                args.bad_fraction,
+                args.mode,
+                image,
+            )
         )
-    )
     summary = results.summary()
     summary["clients"] = args.clients
     if args.pid:
-        memory_after = resident_mib(args.pid)
-        summary["server_rss_mib"] = {"before": memory_before, "after": memory_after}
+        summary["server_rss_mib"] = {
+            "before": memory_before,
+            "peak": sampler.peak,
+            "after": resident_mib(args.pid),
+        }
     if args.json:
         print(json.dumps(summary))
     else:
@@ -308,8 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"errors: {summary['errors']} {summary['error_kinds'] or ''}"
         )
         if args.pid:
+            rss = summary["server_rss_mib"]
             print(
-                f"server RSS: {memory_before} MiB before, {summary['server_rss_mib']['after']} MiB after"
+                f"server RSS: {rss['before']} MiB before, {rss['peak']} MiB at the peak, "
+                f"{rss['after']} MiB after"
             )
     return 1 if summary["errors"] else 0
 

@@ -18,6 +18,9 @@ from tests.api.fakes import SizeReadingRecognizer, wait_until  # noqa: E402
 from text_recognizer.api.app import create_app  # noqa: E402
 from text_recognizer.api.settings import ServeSettings  # noqa: E402
 
+#: A Host the service answers to by default (it refuses TestClient's own "testserver").
+BASE_URL = "http://127.0.0.1"
+
 
 @pytest.fixture
 def recognizer() -> SizeReadingRecognizer:
@@ -34,7 +37,7 @@ def start_client(recognizer: SizeReadingRecognizer) -> Iterator[Callable[..., Te
     ) -> TestClient:
         settings = ServeSettings(**{"batch_window_ms": 0.0, **overrides})
         app = create_app(factory or (lambda: recognizer), settings)
-        client = TestClient(app, raise_server_exceptions=False)
+        client = TestClient(app, base_url=BASE_URL, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         if wait_ready:

@@ -1,13 +1,16 @@
 """A real uvicorn server on loopback around the fake recognizer, for browser and load tests.
 
 ``with live_server() as url:`` runs it in a thread on a free port. ``python -m
-tests.api.live_server --port 8765 --delay-ms 10`` runs it in the foreground, for measuring the
-load test against the fake (the real model is measured with ``text-recognizer serve``).
+tests.api.live_server --port 8765 --delay-ms 10 --set header_timeout_s=2`` runs it in the
+foreground (the fault suite runs it as a subprocess, to measure its memory and signal it; the
+real model is measured with ``text-recognizer serve``). Both run the service's own server
+(:func:`text_recognizer.api.server.build_server`): its timeouts and connection handling.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import socket
 import threading
@@ -34,11 +37,11 @@ def build_app(delay_s: float = 0.0, **settings: Any) -> Any:
 @contextlib.contextmanager
 def live_server(delay_s: float = 0.0, **settings: Any) -> Iterator[str]:
     """The base URL of a running server; it is shut down when the block exits."""
-    import uvicorn
+    from text_recognizer.api.server import build_server
 
     port = free_port()
     app = build_app(delay_s, **settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = build_server(app, "127.0.0.1", port, app.state.service.settings, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -53,14 +56,26 @@ def live_server(delay_s: float = 0.0, **settings: Any) -> Iterator[str]:
         thread.join(10)
 
 
+def setting(text: str) -> tuple[str, Any]:
+    """``name=value`` -> (name, value as a Python literal, else the string)."""
+    name, _, value = text.partition("=")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
+
+
 def main() -> None:
-    import uvicorn
+    from text_recognizer.api.server import build_server
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay-ms", type=float, default=0.0, help="fake model time per call")
+    parser.add_argument("--set", type=setting, action="append", default=[], help="NAME=VALUE")
+    parser.add_argument("--log-level", default="info")
     args = parser.parse_args()
-    uvicorn.run(build_app(args.delay_ms / 1000.0), host="127.0.0.1", port=args.port)
+    app = build_app(args.delay_ms / 1000.0, **dict(args.set))
+    build_server(app, "127.0.0.1", args.port, app.state.service.settings, args.log_level).run()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.fakes import CRASH_WIDTH, INVALID_WIDTH, encoded_image
+from tests.api.fakes import CRASH_WIDTH, INVALID_WIDTH, encoded_image, png_claiming
+from text_recognizer.api.errors import MAX_MESSAGE_CHARS
 
 PNG = encoded_image(60, 20)
 SMALL_BODY_LIMIT = 64 * 1024
@@ -39,6 +40,12 @@ BAD_INPUTS = {
     "truncated PNG": (multipart(PNG[: len(PNG) // 2]), 422, "corrupt_image"),
     "PNG header only": (multipart(PNG[:33]), 422, "corrupt_image"),
     "too many pixels": (multipart(encoded_image(3000, 2000)), 413, "too_many_pixels"),
+    "a decompression bomb": (multipart(png_claiming(40_000, 40_000)), 413, "too_many_pixels"),
+    "too much memory to decode": (
+        multipart(encoded_image(900, 900, mode="RGBA")),
+        413,
+        "decode_too_large",
+    ),
     "extreme aspect ratio": (multipart(encoded_image(2000, 2)), 422, "invalid_image"),
     "body too large": (multipart(b"x" * (SMALL_BODY_LIMIT + 1)), 413, "body_too_large"),
     "bad base64": (
@@ -91,7 +98,12 @@ BAD_INPUTS = {
 
 @pytest.fixture
 def limited_client(start_client):
-    return start_client(max_body_bytes=SMALL_BODY_LIMIT, max_pixels=1_000_000)
+    return start_client(
+        max_body_bytes=SMALL_BODY_LIMIT,
+        max_pixels=1_000_000,
+        max_decode_bytes=16 * 1024 * 1024,
+        decode_budget_bytes=16 * 1024 * 1024,
+    )
 
 
 @pytest.mark.parametrize("request_kwargs, status, kind", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
@@ -160,3 +172,60 @@ def test_wrong_method_is_a_json_405(client) -> None:
 
     assert response.status_code == 405
     assert response.json()["error"]["kind"] == "method_not_allowed"
+
+
+def test_the_pixel_limit_in_a_message_is_the_services_not_pillows(limited_client) -> None:
+    response = limited_client.post("/v1/recognize", **multipart(png_claiming(40_000, 40_000)))
+
+    assert response.json()["error"]["message"] == (
+        "the uploaded image has more pixels than the limit of 1000000"
+    )
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        multipart(PNG, mode="x" * 500_000),
+        {"json": {"image": as_data_url(PNG), "mode": "y" * 5_000_000}},
+    ],
+    ids=["form", "json"],
+)
+def test_a_huge_value_is_not_echoed_back_whole(client, request_kwargs) -> None:
+    response = client.post("/v1/recognize", **request_kwargs)
+
+    message = response.json()["error"]["message"]
+    assert response.json()["error"]["kind"] == "unknown_mode"
+    assert len(message) <= MAX_MESSAGE_CHARS
+    assert "characters)" in message
+
+
+def test_a_multipart_failure_names_its_cause(client) -> None:
+    response = client.post("/v1/recognize", files={"file": ("f" * 8192 + ".png", PNG)})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "the multipart body cannot be parsed: Invalid multipart data. "
+        "(Maximum header size exceeded)"
+    )
+
+
+def test_an_error_message_is_cut_to_the_bound_and_says_how_long_it_was() -> None:
+    from text_recognizer.api.errors import request_error
+
+    error = request_error("invalid_request", "field " + "x" * 10_000)
+
+    assert len(error.message) == MAX_MESSAGE_CHARS
+    assert error.message.endswith("... (10006 characters)")
+
+
+def test_an_unknown_mode_quotes_only_the_start_of_the_value() -> None:
+    from text_recognizer.api.errors import RequestError
+    from text_recognizer.api.parsing import check_mode
+
+    with pytest.raises(RequestError) as refused:
+        check_mode("sideways" * 100)
+
+    assert str(refused.value) == (
+        "unknown mode 'sidewayssidewayssidewayssidewayssideways'... (800 characters); "
+        "expected one of line, paragraph, auto"
+    )

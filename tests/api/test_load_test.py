@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from training.load_test import Payload, Results, check_loopback_url, main
+from training.load_test import Payload, Results, check_loopback_url, main, resident_mib
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,19 @@ def test_load_test_against_a_live_server_reports_no_errors(capsys) -> None:
     assert code == 0
     assert summary["requests"] == 60 and summary["errors"] == 0
     assert summary["statuses"]["200"] == 48
+
+
+def test_peak_sampler_keeps_the_highest_resident_memory_seen() -> None:
+    import os
+
+    from training.load_test import PeakSampler
+
+    with PeakSampler(os.getpid(), interval_s=0.005) as sampler:
+        ballast = bytearray(64 * 1024 * 1024)  # 64 MiB, touched so it is resident
+        ballast[::4096] = b"x" * len(ballast[::4096])
+        time.sleep(0.05)
+        del ballast
+        time.sleep(0.05)
+
+    assert sampler.peak is not None
+    assert sampler.peak >= resident_mib(os.getpid()) + 32

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.api.fakes import encoded_image
 
+prometheus_parser = pytest.importorskip("prometheus_client.parser")
+
 SAMPLE_LINE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? [0-9.e+-]+$')
+SERIES = re.compile(r"^(?P<name>[a-z_]+)(\{(?P<labels>.*)\})?$")
 
 
-def sample(metrics_text: str, name_and_labels: str) -> float:
-    for line in metrics_text.splitlines():
-        if line.startswith(name_and_labels + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"{name_and_labels} not in metrics:\n{metrics_text}")
+def sample(metrics_text: str, series: str) -> float:
+    """The value of ``series`` (``name{label="value",...}``, labels in any order)."""
+    match = SERIES.match(series)
+    assert match, series
+    labels = dict(re.findall(r'([a-z_]+)="([^"]*)"', match["labels"] or ""))
+    for family in prometheus_parser.text_string_to_metric_families(metrics_text):
+        for found in family.samples:
+            if found.name == match["name"] and found.labels == labels:
+                return found.value
+    raise AssertionError(f"{series} not in metrics:\n{metrics_text}")
 
 
 def test_requests_are_counted_by_route_method_and_status(client) -> None:
@@ -76,3 +86,26 @@ def test_every_sample_line_is_in_prometheus_text_format(client) -> None:
     samples = [line for line in response.text.splitlines() if not line.startswith("#")]
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert samples and all(SAMPLE_LINE.match(line) for line in samples), samples
+
+
+def test_the_model_version_is_exported_as_an_info_metric(client) -> None:
+    text = client.get("/metrics").text
+
+    assert sample(text, 'recognizer_model_info{version="fake-1"}') == 1
+
+
+def test_process_metrics_are_exported(client) -> None:
+    text = client.get("/metrics").text
+
+    assert sample(text, "process_resident_memory_bytes") > 10 * 1024 * 1024
+    assert sample(text, "process_open_fds") >= 3
+
+
+def test_two_apps_in_one_process_keep_separate_counts(start_client) -> None:
+    first, second = start_client(), start_client()
+    first.get("/healthz")
+
+    text = second.get("/metrics").text
+
+    with pytest.raises(AssertionError, match="not in metrics"):
+        sample(text, 'http_requests_total{route="/healthz",method="GET",status="200"}')

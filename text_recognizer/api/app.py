@@ -1,4 +1,4 @@
-"""The FastAPI application: routes, error responses, OpenAPI schema, and the web page.
+"""The FastAPI application: routes, error responses, OpenAPI schema, the web page and the docs.
 
 :func:`create_app` takes the recognizer as a factory (dependency injection): the CLI passes one
 that loads the staged model, tests pass a deterministic double. FastAPI is imported here, inside
@@ -13,11 +13,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, AsyncIterator
 
+from text_recognizer.api.access import PROBE_PATHS, AccessMiddleware
 from text_recognizer.api.errors import ERROR_KINDS, RequestError, request_error
-from text_recognizer.api.limits import decode_image
-from text_recognizer.api.metrics import Metrics
-from text_recognizer.api.middleware import GuardMiddleware
+from text_recognizer.api.limits import ByteBudget, finish_decode, open_image
+from text_recognizer.api.metrics import CLIENT_CLOSED_REQUEST, CONTENT_TYPE, Metrics
+from text_recognizer.api.middleware import INTERNAL_ERROR, GuardMiddleware
 from text_recognizer.api.parsing import parse_recognize_request
+from text_recognizer.api.server import ConnectionTracker
 from text_recognizer.api.service import RecognitionService, RecognizerFactory
 from text_recognizer.api.settings import MODES, RECOGNIZER_MODES, ServeSettings
 from text_recognizer.errors import InvalidImageError, TextRecognizerError
@@ -31,6 +33,14 @@ PAGE_CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+#: Swagger UI and ReDoc, from the ``fastapi-offline`` wheel: /docs works without a network.
+DOCS_ASSETS_PATH = "/docs-assets"
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+    "favicon.png": "image/png",
+}
 
 
 @lru_cache(maxsize=1)
@@ -143,14 +153,20 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
     """A FastAPI app serving ``recognizer_factory()``'s predictions under ``settings``' limits."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, PlainTextResponse, Response
+    from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException
+    from starlette.requests import ClientDisconnect
 
     settings = settings or ServeSettings()
     service = RecognitionService(recognizer_factory, settings)
     schemas = _schemas()
-    # Decoding a 40 Mpx upload takes ~160 MB: bound how many run at once, like model calls.
-    decode_slots = asyncio.Semaphore(2 * settings.max_concurrency)
+    # Every image from decoding to its prediction holds its estimated bytes of this budget.
+    decode_budget = ByteBudget(settings.decode_budget_bytes)
+    service.metrics.track(
+        "recognizer_decode_bytes_in_use",
+        "Estimated bytes held by images being decoded or waiting for the model.",
+        lambda: decode_budget.in_use,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
@@ -165,8 +181,15 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
         version=_package_version(),
         description="Transcribe handwritten lines and paragraphs.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
+    app.state.decode_budget = decode_budget
+    app.state.connections = ConnectionTracker(service.metrics)
+    service.metrics.track(
+        "recognizer_open_connections", "Open HTTP connections.", lambda: app.state.connections.open
+    )
 
     @app.exception_handler(RequestError)
     async def on_request_error(_: Request, error: RequestError) -> Any:
@@ -176,19 +199,22 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
     async def on_http_error(_: Request, error: HTTPException) -> Any:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code)
         if kind is None:
-            kind, status = "invalid_request", error.status_code
-            request_err = RequestError(status, kind, str(error.detail))
+            kind = "invalid_request"
+            request_err = RequestError(error.status_code, kind, str(error.detail))
         else:
             request_err = request_error(kind, str(error.detail))
         request_err.headers.update(error.headers or {})
         return _json_error(request_err, service.metrics)
 
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_disconnect(_: Request, __: ClientDisconnect) -> Any:
+        # Nobody reads this; GuardMiddleware counts the request as a disconnect, not an error.
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+
     @app.exception_handler(Exception)
     async def on_crash(_: Request, error: Exception) -> Any:
         # Starlette answers with this, then re-raises to GuardMiddleware, which logs and counts.
-        from text_recognizer.api.middleware import INTERNAL_ERROR_BODY
-
-        return Response(INTERNAL_ERROR_BODY, status_code=500, media_type="application/json")
+        return JSONResponse(INTERNAL_ERROR.to_body(), status_code=INTERNAL_ERROR.status)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, error: RequestValidationError) -> Any:
@@ -204,27 +230,28 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
     async def recognize(request: Request) -> Any:
         started = time.perf_counter()
         service.check_ready()  # refuse before reading a body the model cannot serve
-        parsed = await parse_recognize_request(request, settings.max_body_bytes)
-        async with decode_slots:
-            image = await asyncio.to_thread(
-                decode_image, parsed.data, settings.max_pixels, "the uploaded image"
+        with service.admit():
+            parsed = await parse_recognize_request(request, settings.max_body_bytes)
+            mode = parsed.mode
+            opened = await asyncio.to_thread(
+                open_image,
+                parsed.data,
+                settings.max_pixels,
+                settings.max_decode_bytes,
+                "the uploaded image",
             )
-        decoded = time.perf_counter()
-        try:
-            prediction = await service.recognize(image, RECOGNIZER_MODES[parsed.mode])
-        except RequestError:
-            raise
-        except InvalidImageError as error:
-            raise request_error("invalid_image", str(error)) from None
-        except TextRecognizerError as error:  # e.g. ModelInputError: no paragraph model staged
-            raise request_error("unprocessable_input", str(error)) from None
+            async with decode_budget.reserve(opened.cost_bytes):
+                image = await asyncio.to_thread(finish_decode, opened)
+                del opened, parsed  # the budget now covers only the decoded image
+                decoded = time.perf_counter()
+                prediction = await _recognize(service, image, RECOGNIZER_MODES[mode])
         done = time.perf_counter()
         model_ms = 1000.0 * prediction.seconds
         return {
             "text": prediction.text,
             "confidence": float(prediction.confidence),
             "kind": prediction.kind,
-            "mode": parsed.mode,
+            "mode": mode,
             "model_version": prediction.model_version or service.model_version,
             "width": image.width,
             "height": image.height,
@@ -236,16 +263,9 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
             },
         }
 
-    @app.get("/healthz", summary="The process is up", response_model=schemas["Health"])
     async def healthz() -> Any:
         return {"status": "ok"}
 
-    @app.get(
-        "/readyz",
-        summary="The model is loaded and requests can be served",
-        response_model=schemas["Readiness"],
-        responses=_error_responses(["not_ready"]),
-    )
     async def readyz() -> Any:
         try:
             service.check_ready()
@@ -253,19 +273,23 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
             return JSONResponse(error.to_body(), status_code=error.status, headers=error.headers)
         return {"status": "ready", "model_version": service.model_version}
 
+    app.get("/healthz", summary="The process is up", response_model=schemas["Health"])(healthz)
+    app.get(
+        "/readyz",
+        summary="The model is loaded and requests can be served",
+        response_model=schemas["Readiness"],
+        responses=_error_responses(["not_ready", "shutting_down"]),
+    )(readyz)
+    for path, probe in (("/healthz", healthz), ("/readyz", readyz)):  # load balancers send HEAD
+        app.head(path, include_in_schema=False)(probe)
+
     @app.get(
         "/metrics",
         summary="Prometheus metrics",
-        response_class=PlainTextResponse,
         responses={200: {"content": {"text/plain": {}}}},
     )
     async def metrics() -> Any:
-        service.metrics.set_gauge(
-            "recognizer_queue_depth", "Requests waiting for a model slot.", service.queued
-        )
-        return PlainTextResponse(
-            service.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
+        return Response(service.metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/", include_in_schema=False)
     async def page() -> Any:
@@ -281,20 +305,81 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
             raise request_error("not_found", f"no static file {name!r}")
         return Response(_static(name), media_type=f"{STATIC_FILES[name]}; charset=utf-8")
 
-    return _guarded(app, service.metrics)
+    _add_docs(app)
+    return _guarded(app, service, settings)
 
 
-def _guarded(app: Any, metrics: Metrics) -> Any:
-    """Install :class:`GuardMiddleware` outside FastAPI's own error handling.
+async def _recognize(service: RecognitionService, image: Any, mode: str) -> Any:
+    """The service's prediction, with the recognizer's refusals turned into named 422s."""
+    try:
+        return await service.recognize(image, mode)
+    except RequestError:
+        raise
+    except InvalidImageError as error:
+        raise request_error("invalid_image", str(error)) from None
+    except TextRecognizerError as error:  # e.g. ModelInputError: no paragraph model staged
+        raise request_error("unprocessable_input", str(error)) from None
 
-    ``app.add_middleware`` would put it inside Starlette's ServerErrorMiddleware, which re-raises
-    after answering; wrapping ``build_middleware_stack`` keeps ``app`` a FastAPI instance (so
-    ``app.state`` and ``app.openapi()`` still work) with the guard outermost.
+
+def _add_docs(app: Any) -> None:
+    """/docs (Swagger UI) and /redoc from assets in the ``fastapi-offline`` wheel, not a CDN."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import Response
+
+    title = app.title
+    favicon = f"{DOCS_ASSETS_PATH}/favicon.png"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> Any:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=favicon,
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> Any:
+        return get_redoc_html(
+            openapi_url=app.openapi_url,
+            title=f"{title} - ReDoc",
+            redoc_js_url=f"{DOCS_ASSETS_PATH}/redoc.standalone.js",
+            redoc_favicon_url=favicon,
+            with_google_fonts=False,
+        )
+
+    @app.get(DOCS_ASSETS_PATH + "/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Any:
+        if name not in DOCS_ASSETS:
+            raise request_error("not_found", f"no docs asset {name!r}")
+        return Response(_docs_asset(name), media_type=DOCS_ASSETS[name])
+
+
+def _guarded(app: Any, service: RecognitionService, settings: ServeSettings) -> Any:
+    """Install :class:`GuardMiddleware` and :class:`AccessMiddleware` outside FastAPI's own
+    error handling.
+
+    ``app.add_middleware`` would put them inside Starlette's ServerErrorMiddleware, which
+    re-raises after answering; wrapping ``build_middleware_stack`` keeps ``app`` a FastAPI
+    instance (so ``app.state`` and ``app.openapi()`` still work) with the guard outermost.
     """
     build = app.build_middleware_stack
+    known_paths = {route.path for route in app.routes} | PROBE_PATHS
 
     def build_guarded() -> Any:
-        return GuardMiddleware(build(), metrics)
+        access = AccessMiddleware(
+            build(),
+            service.metrics,
+            allowed_hosts=settings.allowed_hosts,
+            token=settings.token,
+            max_connections=settings.max_connections,
+            open_connections=lambda: app.state.connections.open,
+            retry_after_s=settings.retry_after_s,
+        )
+        return GuardMiddleware(
+            access, service.metrics, settings.body_timeout_s, service.draining, known_paths
+        )
 
     app.build_middleware_stack = build_guarded
     return app
@@ -303,6 +388,11 @@ def _guarded(app: Any, metrics: Metrics) -> Any:
 @lru_cache(maxsize=None)
 def _static(name: str) -> bytes:
     return resources.files("text_recognizer.api").joinpath("static", name).read_bytes()
+
+
+@lru_cache(maxsize=None)
+def _docs_asset(name: str) -> bytes:
+    return resources.files("fastapi_offline").joinpath("static", name).read_bytes()
 
 
 def _package_version() -> str:

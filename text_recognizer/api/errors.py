@@ -1,12 +1,40 @@
 """Errors the service turns into HTTP responses: each carries its status and a stable ``kind``.
 
 Clients branch on ``kind`` (never on the message), so kinds are part of the API: add new ones,
-never rename. The JSON body of every error is ``{"error": {"kind": ..., "message": ...}}``.
+never rename. The JSON body of every error is ``{"error": {"kind": ..., "message": ...}}``, and
+its message is bounded (:data:`MAX_MESSAGE_CHARS`) because it may quote what the client sent.
 """
 
 from __future__ import annotations
 
 from text_recognizer.errors import TextRecognizerError
+
+#: Longest error message sent to a client; longer ones are cut and say how long they were.
+MAX_MESSAGE_CHARS = 500
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: safe to put a client's value in a message.
+
+    >>> quoted("page"), quoted("x" * 100, limit=10)
+    ("'page'", "'xxxxxxxxxx'... (100 characters)")
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[:limit] + "..."
+
+
+def bounded(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``message`` cut to ``limit`` characters, saying how long it was.
+
+    >>> bounded("abcdefghij" * 3, limit=25)
+    'abcdef... (30 characters)'
+    """
+    if len(message) <= limit:
+        return message
+    suffix = f"... ({len(message)} characters)"
+    return message[: max(0, limit - len(suffix))] + suffix
 
 
 class ServiceConfigError(TextRecognizerError, ValueError):
@@ -23,6 +51,7 @@ class RequestError(TextRecognizerError):
     def __init__(
         self, status: int, kind: str, message: str, headers: dict[str, str] | None = None
     ) -> None:
+        message = bounded(message)
         super().__init__(status, kind, message, headers)
         self.status = status
         self.kind = kind
@@ -43,10 +72,17 @@ ERROR_KINDS: dict[str, tuple[int, str]] = {
     "malformed_multipart": (400, "The multipart body cannot be parsed or has no 'file' part."),
     "bad_data_url": (400, "The 'image' string is not a data:image/...;base64, URL."),
     "bad_base64": (400, "The data URL's payload is not valid base64."),
+    "invalid_host": (400, "The Host header names a host this service does not answer to."),
+    "unauthorized": (401, "The route needs 'Authorization: Bearer <token>' and it was not given."),
     "not_found": (404, "No such route."),
     "method_not_allowed": (405, "The route does not accept this HTTP method."),
+    "body_timeout": (408, "The body did not arrive within the service's body timeout."),
     "body_too_large": (413, "The request body exceeds the service's byte limit."),
     "too_many_pixels": (413, "The image's width x height exceeds the pixel limit."),
+    "decode_too_large": (
+        413,
+        "Decoding the image would need more memory than the per-request decode bound.",
+    ),
     "unsupported_media_type": (415, "Content-Type is neither multipart/form-data nor JSON."),
     "not_an_image": (415, "The bytes are not an image in an accepted format."),
     "invalid_request": (422, "A JSON field is missing or has the wrong type."),
@@ -55,7 +91,12 @@ ERROR_KINDS: dict[str, tuple[int, str]] = {
     "invalid_image": (422, "The image decodes but cannot be read (zero size, extreme shape)."),
     "unprocessable_input": (422, "The model refused the input, e.g. a mode it has no model for."),
     "queue_full": (503, "Too many requests are waiting; retry after Retry-After seconds."),
-    "not_ready": (503, "The model is not loaded yet; retry after Retry-After seconds."),
+    "not_ready": (503, "The model is not loaded (yet); retry after Retry-After if it is given."),
+    "overloaded": (
+        503,
+        "Too many connections or requests in flight; retry after Retry-After seconds.",
+    ),
+    "shutting_down": (503, "The service is shutting down; retry on another replica."),
     "internal_error": (500, "An unexpected failure; details are in the server log only."),
 }
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from text_recognizer.api.errors import request_error
+from text_recognizer.api.errors import quoted, request_error
 from text_recognizer.api.limits import decode_data_url
 from text_recognizer.api.settings import MODES
 
@@ -36,11 +36,11 @@ def check_mode(mode: Any) -> str:
     ...
     text_recognizer.api.errors.RequestError: unknown mode 'page'; expected one of line, paragraph, auto
     """
-    normalized = mode.strip().lower() if isinstance(mode, str) else ""
+    normalized = mode.strip().lower() if isinstance(mode, str) and len(mode) <= 20 else ""
     normalized = {"lines": "line", "paragraphs": "paragraph"}.get(normalized, normalized)
     if normalized not in MODES:
         raise request_error(
-            "unknown_mode", f"unknown mode {mode!r}; expected one of {', '.join(MODES)}"
+            "unknown_mode", f"unknown mode {quoted(mode)}; expected one of {', '.join(MODES)}"
         )
     return normalized
 
@@ -108,6 +108,31 @@ def _from_json(body: bytes, default_mode: str) -> RecognizeRequest:
     return RecognizeRequest(decode_data_url(payload["image"]), mode)
 
 
+def _with_causes(message: str, error: BaseException) -> str:
+    """``message`` followed by the distinct messages of the errors that caused ``error``.
+
+    Starlette answers "Invalid multipart data." for every parser failure and keeps the reason
+    (say, "Maximum header size exceeded" for an 8 KB filename) only in the exception chain.
+
+    >>> try:
+    ...     try:
+    ...         raise ValueError("Maximum header size exceeded")
+    ...     except ValueError as cause:
+    ...         raise RuntimeError("Invalid multipart data.") from cause
+    ... except RuntimeError as error:
+    ...     print(_with_causes("Invalid multipart data.", error))
+    Invalid multipart data. (Maximum header size exceeded)
+    """
+    causes: list[str] = []
+    cause = error.__cause__ or error.__context__
+    while cause is not None and len(causes) < 4:
+        text = str(cause).strip()
+        if text and text != message and text not in causes:
+            causes.append(text)
+        cause = cause.__cause__ or cause.__context__
+    return f"{message} ({'; '.join(causes)})" if causes else message
+
+
 async def _from_multipart(request: Any, body: bytes, default_mode: str) -> RecognizeRequest:
     from starlette.datastructures import UploadFile
     from starlette.exceptions import HTTPException
@@ -119,13 +144,11 @@ async def _from_multipart(request: Any, body: bytes, default_mode: str) -> Recog
     buffered = Request(request.scope, receive=replay)
     try:
         form = await buffered.form(max_files=1, max_fields=MAX_MULTIPART_FIELDS)
-    except HTTPException as error:
+    except Exception as error:  # noqa: BLE001 - Starlette and python-multipart raise assorted types
+        detail = error.detail if isinstance(error, HTTPException) else str(error)
         raise request_error(
-            "malformed_multipart", f"the multipart body cannot be parsed: {error.detail}"
-        ) from None
-    except Exception as error:  # python-multipart raises its own and ValueError subclasses
-        raise request_error(
-            "malformed_multipart", f"the multipart body cannot be parsed: {error}"
+            "malformed_multipart",
+            f"the multipart body cannot be parsed: {_with_causes(str(detail), error)}",
         ) from None
     try:
         upload = form.get("file")

@@ -34,7 +34,8 @@
     body.append("mode", mode.value);
     let response;
     try {
-      response = await fetch("/v1/recognize", { method: "POST", body: body });
+      response = await send(body);
+      if (response.status === 401 && askForToken()) response = await send(body);
     } catch (err) {
       showError("The service cannot be reached: " + err);
       return;
@@ -59,6 +60,20 @@
       payload.timing.total_ms.toFixed(0) + " ms";
     result.hidden = false;
     statusLine.textContent = "Done.";
+  }
+
+  // A service started with --token needs it on every upload; it is kept for this tab only.
+  function send(body) {
+    const token = sessionStorage.getItem("token");
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    return fetch("/v1/recognize", { method: "POST", body: body, headers: headers });
+  }
+
+  function askForToken() {
+    const token = window.prompt("This service needs its access token:");
+    if (!token) return false;
+    sessionStorage.setItem("token", token.trim());
+    return true;
   }
 
   input.addEventListener("change", function () {
