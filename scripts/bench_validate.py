@@ -3,8 +3,8 @@
 The target (issue 5): 10,000 line images, statistics included, under 20 s on 2 cores after the
 first import. Generating 10,000 lines takes minutes, so pass ``--dir`` to reuse a folder::
 
-    python -m training.bench_validate --n 10000 --dir /tmp/lines10k   # generates if absent
-    python -m training.bench_validate --dir /tmp/lines10k --repeat 3
+    python -m scripts.bench_validate --n 10000 --dir /tmp/lines10k   # generates if absent
+    python -m scripts.bench_validate --dir /tmp/lines10k --repeat 3
 
 Prints a table: import time, then per run the image statistics, table building, GX checks and
 the end-to-end ``validate_dataset`` time.
@@ -37,8 +37,8 @@ def _cpu_seconds() -> float:
 
 def stage_times(root: Path, workers: int) -> dict[str, float]:
     """Seconds per stage of one validation, then of one end-to-end :func:`validate_dataset`."""
-    from text_recognizer.quality import expectations, validate
-    from text_recognizer.quality.image_stats import compute_all_stats
+    from text_recognizer.validation import expectations, validate
+    from text_recognizer.validation.image_stats import compute_all_stats
 
     (metadata, rows), read = _timed(validate.read_raw_manifest, root)
     config = expectations.suite_config("auto", str(metadata.get("kind", "lines")))

@@ -6,7 +6,7 @@ can be bad inputs (``--bad-fraction``): those must get a 4xx, good ones a 200; a
 (5xx, connection errors, a 4xx for a good image) counts as an error. With ``--pid`` it also
 reports the server's resident memory before and after, to check that memory stays flat.
 
-    python -m training.load_test --url http://127.0.0.1:8000 --clients 4 --requests 200
+    python -m scripts.load_test --url http://127.0.0.1:8000 --clients 4 --requests 200
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def check_loopback_url(url: str) -> str:
     >>> check_loopback_url("http://example.com:8000")
     Traceback (most recent call last):
     ...
-    training.load_test.LoadTestError: refusing to load-test example.com: only loopback hosts \
+    scripts.load_test.LoadTestError: refusing to load-test example.com: only loopback hosts \
 (127.0.0.0/8, ::1, localhost) are allowed
     """
     parts = urlsplit(url)

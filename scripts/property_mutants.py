@@ -4,7 +4,7 @@ check that they do.
 A test that never fails proves nothing: hypothesis may only draw easy examples, a law may be
 too weak to notice a real mistake, a sanity check may look at a batch where the bug cannot show.
 Each mutant below is a realistic bug in the code that a property file or a training sanity test
-(``tests/quality/test_training_sanity.py``) checks. The check copies the package, the tests and
+(``tests/testing/test_training_sanity.py``) checks. The check copies the package, the tests and
 the pytest configuration into a fresh temporary folder, plants one bug there, and runs the test
 expected to catch it against that copy (the copy is first on ``sys.path``, so the mutated
 package is the one imported, not the editable install). It passes only if the unmutated copy
@@ -12,9 +12,9 @@ passes and every mutant makes its test fail. A mutant whose original snippet is 
 source stops the check with :class:`~text_recognizer.errors.PlantedBugDriftError`, so the list
 cannot silently rot when the code changes::
 
-    python -m training.property_mutants --list
-    python -m training.property_mutants                      # baseline + every mutant
-    python -m training.property_mutants --only vocab_decode_drops_first_character
+    python -m scripts.property_mutants --list
+    python -m scripts.property_mutants                      # baseline + every mutant
+    python -m scripts.property_mutants --only vocab_decode_drops_first_character
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from text_recognizer.io import atomic_write_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: What a sandbox holds: the package, the tests and the pytest configuration.
-COPIED = ("text_recognizer", "training", "tests", "pyproject.toml")
+COPIED = ("text_recognizer", "tests", "pyproject.toml")
 PROPERTY_TESTS = "tests/properties"
-SANITY_TESTS = "tests/quality/test_training_sanity.py"
+SANITY_TESTS = "tests/testing/test_training_sanity.py"
 #: Derandomized ``ci`` profile (tests/conftest.py): a mutant is killed or not, reproducibly.
 PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-x", "--hypothesis-profile=ci")
 #: pytest's exit status when tests ran and some failed; collection errors etc. do not count.
@@ -84,7 +84,7 @@ def _sanity(test: str, kind: str) -> dict[str, str]:
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         name="cer_normalised_by_prediction",
-        path="text_recognizer/quality/edit_distance.py",
+        path="text_recognizer/metrics.py",
         original="edit_distance(prediction, reference) / max(len(reference), 1)",
         replacement="edit_distance(prediction, reference) / max(len(prediction), 1)",
         target=_properties("cer"),
@@ -93,7 +93,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         name="edit_substitution_costs_two",
-        path="text_recognizer/quality/edit_distance.py",
+        path="text_recognizer/metrics.py",
         original="previous[j - 1] + (char_a != char_b),",
         replacement="previous[j - 1] + 2 * (char_a != char_b),",
         target=_properties("cer"),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from text_recognizer.quality.edit_distance import character_error_rate, edit_distance
+from text_recognizer.metrics import character_error_rate, edit_distance
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from text_recognizer.quality.strategies import label_texts  # noqa: E402
+from text_recognizer.testing.strategies import label_texts  # noqa: E402
 
 TEXTS = label_texts("lines", max_size=24)
 #: A small alphabet makes coincidences (shared characters, repeats) common.

@@ -1,5 +1,5 @@
 """Every property test file, and every training sanity test on the real models, catches a
-planted bug (training/property_mutants.py).
+planted bug (scripts/property_mutants.py).
 
 The fast tests keep the list of planted bugs in step with the code; the slow one plants each bug
 in a copy of the repository and checks that its test fails there.
@@ -11,8 +11,7 @@ import ast
 
 import pytest
 
-from text_recognizer.errors import PlantedBugDriftError
-from training.property_mutants import (
+from scripts.property_mutants import (
     MUTANTS,
     PROPERTY_TESTS,
     REPO_ROOT,
@@ -23,6 +22,7 @@ from training.property_mutants import (
     planted_source,
     run_check,
 )
+from text_recognizer.errors import PlantedBugDriftError
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)

@@ -23,7 +23,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from text_recognizer.quality.strategies import image_of_mode, image_sizes, pil_images  # noqa: E402
+from text_recognizer.testing.strategies import image_of_mode, image_sizes, pil_images  # noqa: E402
 
 
 def gray_from_ink(ink: torch.Tensor) -> np.ndarray:

@@ -22,8 +22,8 @@ import torch
 
 from tests.conftest import one_torch_thread
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import goldens
-from text_recognizer.quality.fixed_samples import SAMPLES_FILE, read_fixed_samples
+from text_recognizer.testing import goldens
+from text_recognizer.testing.fixed_samples import SAMPLES_FILE, read_fixed_samples
 
 REGRESSION_DIR = Path(__file__).resolve().parent
 SAMPLES_DIR = REGRESSION_DIR / "samples"

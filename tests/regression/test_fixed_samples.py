@@ -12,8 +12,8 @@ import pytest
 
 from tests.regression.conftest import GOLDENS_DIR, SAMPLES_DIR, committed_sample_ids
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import goldens
-from text_recognizer.quality.fixed_samples import (
+from text_recognizer.testing import goldens
+from text_recognizer.testing.fixed_samples import (
     SAMPLES_FILE,
     generate_fixed_samples,
     read_fixed_samples,

@@ -16,8 +16,8 @@ from tests.regression.conftest import SUITE_FILE, stage_tiny_lines
 from text_recognizer.data.manifest import read_manifest
 from text_recognizer.data.preprocess import open_image, preprocess_line
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import loss_ranked
-from text_recognizer.quality.loss_ranked_grid import render_grid
+from text_recognizer.testing import loss_ranked
+from text_recognizer.testing.loss_ranked_grid import render_grid
 
 
 def test_committed_suite_does_not_regress(default_model, regenerated):

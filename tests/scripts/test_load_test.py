@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from training.load_test import Payload, Results, check_loopback_url, main
+from scripts.load_test import Payload, Results, check_loopback_url, main
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ Also the bookkeeping every memorization test shares: the history artifact (appen
 run, not in git) and the baseline kept in the repo. Re-record the baseline after an intended
 change in learning speed (or on a new kind of runner) with::
 
-    MEMORIZATION_RECORD_BASELINE=1 .venv/bin/python -m pytest tests/quality/test_memorization.py
-    MEMORIZATION_RECORD_BASELINE=1 PYTHONPATH=. python3 -m pytest -m gpu tests/quality/test_gpu_lane.py
+    MEMORIZATION_RECORD_BASELINE=1 .venv/bin/python -m pytest tests/testing/test_memorization.py
+    MEMORIZATION_RECORD_BASELINE=1 PYTHONPATH=. python3 -m pytest -m gpu tests/testing/test_gpu_lane.py
 
 The GPU lane runs on a stock torch + Lightning machine without the synthetic generator's fonts
 or word lists, so the batches come from small PNGs kept in ``tests/fixtures/memorization/``
@@ -13,7 +13,7 @@ or word lists, so the batches come from small PNGs kept in ``tests/fixtures/memo
 time. Their labels are in ``labels.json``. Regenerate them (only when the generator changes
 on purpose; it moves the recorded baselines) with::
 
-    .venv/bin/python tests/quality/memorization_fixtures.py --regenerate
+    .venv/bin/python tests/testing/memorization_fixtures.py --regenerate
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from text_recognizer.data.preprocess import Batch, Preprocessor, Sample
-from text_recognizer.quality.memorize import (
+from text_recognizer.testing.memorize import (
     MemorizationResult,
     append_history,
     history_record,
@@ -42,7 +42,7 @@ from text_recognizer.quality.memorize import (
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 HISTORY_PATH = TESTS_DIR / ".artifacts" / "memorization_history.json"
-BASELINE_PATH = TESTS_DIR / "quality" / "baselines" / "memorization.json"
+BASELINE_PATH = TESTS_DIR / "testing" / "baselines" / "memorization.json"
 RECORD_BASELINE = os.environ.get("MEMORIZATION_RECORD_BASELINE") == "1"
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "memorization"

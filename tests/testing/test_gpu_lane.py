@@ -14,15 +14,15 @@ import math
 import pytest
 import torch
 
-from tests.quality.memorization_fixtures import device_name, load_batch, track
+from tests.testing.memorization_fixtures import device_name, load_batch, track
 from text_recognizer.lit_models import LineCTCLitModel, ParagraphLitModel
-from text_recognizer.quality.memorize import (
+from text_recognizer.testing.memorize import (
     LossRecorder,
     memorize,
     quiet_trainer,
     repeated_batch_loader,
 )
-from text_recognizer.quality.sanity import check_no_unused_parameters, lit_model_probe
+from text_recognizer.testing.sanity import check_no_unused_parameters, lit_model_probe
 
 pytestmark = pytest.mark.gpu
 

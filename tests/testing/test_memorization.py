@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
-from tests.quality.memorization_fixtures import device_name, load_batch, shrink_paragraphs, track
+from tests.testing.memorization_fixtures import device_name, load_batch, shrink_paragraphs, track
 from text_recognizer.lit_models import LineCTCLitModel, ParagraphLitModel
 from text_recognizer.models import preset
-from text_recognizer.quality.memorize import (
+from text_recognizer.testing.memorize import (
     MemorizationResult,
     Mismatch,
     append_history,

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from lightning.pytorch import LightningModule
 from torch import nn
 
-from tests.quality.memorization_fixtures import load_batch, shrink_paragraphs
+from tests.testing.memorization_fixtures import load_batch, shrink_paragraphs
 from text_recognizer.lit_models import (
     LIT_MODELS,
     LineCTCLitModel,
@@ -24,7 +24,7 @@ from text_recognizer.lit_models import (
     load_model_from_checkpoint,
 )
 from text_recognizer.models import preset
-from text_recognizer.quality.sanity import (
+from text_recognizer.testing.sanity import (
     Probe,
     SanityCheckFailed,
     check_all_finite,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from text_recognizer.cli import build_parser
-from training.run_experiment import (
+from text_recognizer.training.experiment import (
     CONFIG_DIR,
     ExperimentConfigError,
     add_arguments,
@@ -48,6 +49,26 @@ def test_shipped_configs_include_tiny_and_base_of_both_models():
         "paragraphs_tiny",
         "paragraphs_base",
     }
+
+
+def test_a_bare_name_loads_the_shipped_config():
+    assert load_config("lines_tiny") == load_config(CONFIG_DIR / "lines_tiny.yaml")
+
+
+def test_an_existing_file_wins_over_a_shipped_config_of_the_same_name(tmp_path, monkeypatch):
+    (tmp_path / "lines_tiny.yaml").write_text("model: {kind: paragraph_transformer}\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_config("lines_tiny.yaml")["model"]["kind"] == "paragraph_transformer"
+
+
+def test_an_unknown_config_name_lists_the_shipped_ones(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExperimentConfigError, match="lines_tiny, paragraphs_base"):
+        load_config("lines_tiniest")
+
+
+def test_the_checkouts_configs_folder_is_the_packaged_one():
+    assert (REPO_ROOT / "training" / "configs").resolve() == CONFIG_DIR.resolve()
 
 
 def test_unknown_section_is_named(tmp_path):

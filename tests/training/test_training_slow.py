@@ -53,7 +53,7 @@ def test_ddp_on_cpu_with_two_processes_trains_and_checkpoints(tmp_path):
     config.write_text(FAKE_DDP, encoding="utf-8")
     out = tmp_path / "run"
     env = dict(os.environ, OMP_NUM_THREADS="1", PL_DISABLE_FORK="1")
-    command = [sys.executable, "-m", "training.run_experiment", "--config", str(config)]
+    command = [sys.executable, "training/run_experiment.py", "--config", str(config)]
     command += ["--out", str(out), "--no-test", "--logger", "csv"]
     done = subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False

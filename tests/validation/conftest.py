@@ -240,7 +240,7 @@ def corrupt(tmp_path: Path) -> Callable[..., tuple[Path, dict[str, set[str]]]]:
 def all_lines_corrupted(clean_lines: Path, tmp_path_factory: pytest.TempPathFactory):
     """One copy of the clean lines with every line corruption, each on its own record,
     validated once: the fast lane's view of all corruptions (one GX run instead of twelve)."""
-    from text_recognizer.quality.validate import validate_dataset
+    from text_recognizer.validation.validate import validate_dataset
 
     destination = tmp_path_factory.mktemp("all-corrupted") / "lines"
     touched = corrupted_copy(clean_lines, destination, LINE_CORRUPTIONS)

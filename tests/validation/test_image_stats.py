@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from text_recognizer.quality.image_stats import (
+from text_recognizer.validation.image_stats import (
     compute_all_stats,
     compute_image_stats,
     count_text_rows,
@@ -104,7 +104,7 @@ def test_wide_and_transparent_images_get_the_statistics_of_their_8_bit_twin(tmp_
 
 
 def test_parallel_statistics_equal_serial_ones_in_input_order(tmp_path, monkeypatch):
-    import text_recognizer.quality.image_stats as image_stats
+    import text_recognizer.validation.image_stats as image_stats
 
     paths = []
     for index in range(6):

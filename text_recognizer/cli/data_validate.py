@@ -33,7 +33,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from text_recognizer.quality.validate import validate_dataset
+    from text_recognizer.validation.validate import validate_dataset
 
     report = validate_dataset(args.dir, suite=args.suite, report=args.report, workers=args.workers)
     for line in report.summary_lines():

@@ -24,9 +24,9 @@ from typing import Any, Mapping, Sequence
 
 from text_recognizer.errors import GoldenError, StagedModelError
 from text_recognizer.io import atomic_write_text
+from text_recognizer.metrics import character_error_rate, inline_diff
 from text_recognizer.provenance import git_revision
-from text_recognizer.quality.edit_distance import character_error_rate, inline_diff
-from text_recognizer.quality.fixed_samples import FixedSample, read_fixed_samples
+from text_recognizer.testing.fixed_samples import FixedSample, read_fixed_samples
 
 TRANSCRIPTIONS_FILE = "transcriptions.json"
 CHANGELOG_FILE = "CHANGELOG.md"
@@ -315,7 +315,7 @@ def regenerate_goldens(
 ) -> RegenerationReport:
     """Rewrite the transcription and numeric goldens (and re-record a loss-ranked suite's
     stored losses when ``suite_file`` exists) with ``model_dir``; log each change."""
-    from text_recognizer.quality import loss_ranked, numeric_goldens
+    from text_recognizer.testing import loss_ranked, numeric_goldens
 
     if not reason or not reason.strip():
         raise GoldenError("regenerating goldens needs a reason (--regen-reason / --reason)")

@@ -30,7 +30,7 @@ from PIL import Image
 
 from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_bytes, atomic_write_text, sha256_bytes, sha256_file
-from text_recognizer.quality.edit_distance import character_error_rate
+from text_recognizer.metrics import character_error_rate
 
 SUITE_FORMAT = 1
 DEFAULT_K = 32
@@ -533,7 +533,7 @@ def refreeze(suite_path: str | os.PathLike, model_dir: str | os.PathLike, reason
     Returns the changelog entry (mean loss before and after). To pick new examples, mine again.
     """
     from text_recognizer.provenance import git_revision
-    from text_recognizer.quality.goldens import ChangelogEntry
+    from text_recognizer.testing.goldens import ChangelogEntry
 
     check = check_suite(suite_path, model_dir)
     old = check.suite

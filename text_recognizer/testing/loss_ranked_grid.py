@@ -13,7 +13,7 @@ from PIL import Image
 
 from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_bytes
-from text_recognizer.quality.loss_ranked import load_frozen_images, png_bytes, read_suite
+from text_recognizer.testing.loss_ranked import load_frozen_images, png_bytes, read_suite
 
 TRUTH, PREDICTION = (0, 110, 0), (180, 0, 0)
 

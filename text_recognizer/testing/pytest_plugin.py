@@ -1,7 +1,7 @@
 """pytest options for deliberate golden regeneration: ``--regen-goldens --regen-reason "..."``.
 
 Load it from the root ``tests/conftest.py`` with
-``pytest_plugins = ["text_recognizer.quality.pytest_plugin"]`` (pytest only accepts options
+``pytest_plugins = ["text_recognizer.testing.pytest_plugin"]`` (pytest only accepts options
 from the root conftest or a plugin). Tests ask for the :func:`golden_regeneration` fixture: when
 regeneration is on they rewrite their goldens (logging the reason) instead of failing on them.
 A reason is mandatory, so no golden ever moves without a recorded why.

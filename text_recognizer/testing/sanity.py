@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from lightning.pytorch import Callback, LightningModule
 from torch import nn
 
-from text_recognizer.quality.memorize import (
+from text_recognizer.testing.memorize import (
     LossRecorder,
     disable_dropout,
     quiet_trainer,

@@ -54,7 +54,7 @@ IMAGE_MODES: tuple[str, ...] = (
 def _strategies() -> Any:
     if _st is None:
         raise ImportError(
-            "text_recognizer.quality.strategies needs hypothesis: "
+            "text_recognizer.testing.strategies needs hypothesis: "
             "pip install hypothesis (or the project's dev extra)"
         )
     return _st

@@ -1,7 +1,9 @@
-"""Train a recognizer from a YAML config: ``python training/run_experiment.py --config X.yaml``.
+"""Train a recognizer from a YAML config: ``text-recognizer train --config lines_tiny``.
 
-Also reachable as ``text-recognizer train``. A config has the sections ``model`` (kind, preset
-name, field overrides), ``lit`` (LightningModule arguments: optimizer, schedule, decoding),
+Also reachable from a checkout as ``python training/run_experiment.py``. ``--config`` takes a
+path or the bare name of a shipped config (``configs/`` beside this module, package data).
+A config has the sections ``model`` (kind, preset name, field overrides), ``lit``
+(LightningModule arguments: optimizer, schedule, decoding),
 ``data`` (``module``: ``lines``/``paragraphs``/``fake`` and its DataModule arguments; synthetic
 data on the fly unless ``data_dir`` names a prepared manifest folder such as IAM),
 ``trainer`` (``lightning.Trainer`` arguments), ``early_stopping`` and ``seed``. Command-line
@@ -41,19 +43,41 @@ class ExperimentConfigError(TextRecognizerError, ValueError):
     """A training config is missing, malformed or names something unknown."""
 
 
-def load_config(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and check a YAML config; relative names are also looked up in ``training/configs``.
+def shipped_configs() -> list[str]:
+    """Names of the configs shipped with the package, for ``--config NAME``.
 
-    >>> load_config("lines_tiny.yaml")["model"]["kind"]
+    >>> "lines_tiny" in shipped_configs()
+    True
+    """
+    return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
+
+
+def resolve_config_path(path: str | os.PathLike) -> Path:
+    """An existing file, else a shipped config named ``path`` (with or without ``.yaml``).
+
+    >>> resolve_config_path("lines_tiny") == CONFIG_DIR / "lines_tiny.yaml"
+    True
+    """
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate
+    for name in (candidate.name, f"{candidate.name}.yaml"):
+        if candidate.parent == Path(".") and (CONFIG_DIR / name).is_file():
+            return CONFIG_DIR / name
+    raise ExperimentConfigError(
+        f"config file {path} does not exist (shipped configs: {', '.join(shipped_configs())})"
+    )
+
+
+def load_config(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and check a YAML config: a path, or the name of a shipped one.
+
+    >>> load_config("lines_tiny")["model"]["kind"]
     'line_ctc'
     """
     import yaml
 
-    candidate = Path(path)
-    if not candidate.exists() and (CONFIG_DIR / candidate).exists():
-        candidate = CONFIG_DIR / candidate
-    if not candidate.is_file():
-        raise ExperimentConfigError(f"config file {path} does not exist")
+    candidate = resolve_config_path(path)
     try:
         config = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
@@ -84,7 +108,11 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The training options, shared by this script and ``text-recognizer train``."""
-    parser.add_argument("--config", required=True, help="YAML config (see training/configs/)")
+    parser.add_argument(
+        "--config",
+        required=True,
+        help="YAML config: a path, or a shipped name (" + ", ".join(shipped_configs()) + ")",
+    )
     parser.add_argument("--out", default=None, help="run folder (default: runs/<config name>)")
     parser.add_argument("--max-steps", type=int, default=None, help="optimizer steps")
     parser.add_argument("--accelerator", default=None, help="cpu, gpu, auto, ...")

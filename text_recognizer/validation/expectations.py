@@ -3,7 +3,7 @@
 A suite is a list of :class:`Check` s over three derived tables, each built once in pandas:
 
 * ``records`` — one row per manifest row: its fields, its image's statistics
-  (:mod:`text_recognizer.quality.image_stats`) and derived OCR quantities;
+  (:mod:`text_recognizer.validation.image_stats`) and derived OCR quantities;
 * ``splits`` — one row per split: its share of the records against the configured share;
 * ``split_pairs`` — one row per (train, other split): distances between their distributions.
 
@@ -31,7 +31,7 @@ from text_recognizer.data.preprocess import (
     line_width_for,
 )
 from text_recognizer.errors import TextRecognizerError
-from text_recognizer.quality.image_stats import STAT_COLUMNS, ImageStats
+from text_recognizer.validation.image_stats import STAT_COLUMNS, ImageStats
 from text_recognizer.vocab import CHARACTERS, NEWLINE
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from text_recognizer.data.manifest import MANIFEST_CSV, MANIFEST_JSON
 from text_recognizer.errors import ManifestError
 from text_recognizer.io import atomic_write_text
-from text_recognizer.quality.expectations import (
+from text_recognizer.validation.expectations import (
     TABLE_KEYS,
     Check,
     Suite,
@@ -30,7 +30,7 @@ from text_recognizer.quality.expectations import (
     splits_table,
     suite_config,
 )
-from text_recognizer.quality.image_stats import DEFAULT_WORKERS, compute_all_stats
+from text_recognizer.validation.image_stats import DEFAULT_WORKERS, compute_all_stats
 
 #: Offending ids (and values) kept per failed expectation.
 SAMPLE_SIZE = 5
@@ -258,7 +258,7 @@ def validate_dataset(
     """Check the data set folder ``root`` against a suite ("auto" picks it from the manifest).
 
     Raises :class:`~text_recognizer.errors.ManifestError` when there is no readable manifest,
-    and :class:`~text_recognizer.quality.expectations.SuiteError` for an unknown suite.
+    and :class:`~text_recognizer.validation.expectations.SuiteError` for an unknown suite.
     """
     start = time.perf_counter()
     root = Path(root)

@@ -1,7 +1,8 @@
-"""Tiny random-weight models, checkpointed as training does and staged once per session.
+"""Fixtures: tiny random-weight models, checkpointed as training does and staged once per session.
 
-Staging (tracing, ONNX export, parity) costs seconds, so every test of the staged format,
-the recognizer and the CLI shares the folders built here; tests must not modify them.
+A pytest plugin (tests/conftest.py). Staging (tracing, ONNX export, parity) costs seconds, so
+every test of the staged format, the stage pipeline, the recognizer and the CLI shares the
+folders built here; tests must not modify them.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def fake_images(kind: str, count: int) -> list:
 @pytest.fixture(scope="session")
 def staged_lines(tmp_path_factory, line_checkpoint):
     """A staged tiny line model (StageReport); parity ran on fake printed lines."""
-    from training.stage_model import stage
+    from text_recognizer.training.stage import stage
 
     out = tmp_path_factory.mktemp("staged") / "lines"
     with one_torch_thread():
@@ -66,7 +67,7 @@ def staged_lines(tmp_path_factory, line_checkpoint):
 
 @pytest.fixture(scope="session")
 def staged_paragraphs(tmp_path_factory, paragraph_checkpoint):
-    from training.stage_model import stage
+    from text_recognizer.training.stage import stage
 
     out = tmp_path_factory.mktemp("staged") / "paragraphs"
     with one_torch_thread():

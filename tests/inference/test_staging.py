@@ -1,0 +1,29 @@
+"""The staged-model format: ``model.pt`` loads without pickled code; a folder that does not
+match the running preprocessing, or holds no model, is refused with a reason."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from text_recognizer.errors import StagedModelError
+from text_recognizer.staging import load_staged, staged_folders
+
+
+def test_model_pt_loads_with_weights_only(staged_lines):
+    payload = torch.load(staged_lines.folder / "model.pt", weights_only=True)
+    assert payload["kind"] == "lines"
+    assert {"config", "state_dict", "vocab", "preprocessing", "metrics", "version"} <= set(payload)
+
+
+def test_staged_folder_with_other_preprocessing_is_refused(staged_lines, tmp_path):
+    payload = torch.load(staged_lines.folder / "model.pt", weights_only=True)
+    payload["preprocessing"]["line_height"] = 64
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(StagedModelError, match="line_height"):
+        load_staged(tmp_path)
+
+
+def test_a_folder_without_a_model_names_the_problem(tmp_path):
+    with pytest.raises(StagedModelError, match="holds no staged model"):
+        staged_folders(tmp_path)
