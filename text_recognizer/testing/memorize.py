@@ -28,6 +28,8 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from text_recognizer.metrics import character_error_rate
+
 Batch = dict[str, Any]
 LitModelFactory = Callable[[], LightningModule]
 
@@ -124,17 +126,6 @@ class RepeatedBatch(Dataset):
 def repeated_batch_loader(batch: Batch, steps: int) -> DataLoader:
     """A loader yielding ``batch`` ``steps`` times, in-process (no workers, no collation)."""
     return DataLoader(RepeatedBatch(batch, steps), batch_size=None, shuffle=False, num_workers=0)
-
-
-def character_error_rate(predictions: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus CER (edit operations over reference characters), as the LightningModules log it.
-
-    >>> character_error_rate(["abc", "x"], ["abd", "x"])
-    0.25
-    """
-    from torchmetrics.functional.text import char_error_rate
-
-    return float(char_error_rate(list(predictions), list(references)))
 
 
 class LossRecorder(Callback):
