@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from text_recognizer.cli import build_parser
+from text_recognizer.training.config import CONFIG_DIR
 from text_recognizer.training.experiment import (
-    CONFIG_DIR,
-    ExperimentConfigError,
     add_arguments,
     apply_overrides,
     build_data_module,
@@ -22,12 +19,6 @@ from text_recognizer.training.experiment import (
 )
 
 CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
-
-
-def write_config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
@@ -40,52 +31,6 @@ def test_every_shipped_config_builds_its_model_and_data(path):
         data.kind
         == {"line_ctc": "lines", "paragraph_transformer": "paragraphs"}[lit_model.model_kind]
     )
-
-
-def test_shipped_configs_include_tiny_and_base_of_both_models():
-    assert {p.stem for p in CONFIGS} >= {
-        "lines_tiny",
-        "lines_base",
-        "paragraphs_tiny",
-        "paragraphs_base",
-    }
-
-
-def test_a_bare_name_loads_the_shipped_config():
-    assert load_config("lines_tiny") == load_config(CONFIG_DIR / "lines_tiny.yaml")
-
-
-def test_an_existing_file_wins_over_a_shipped_config_of_the_same_name(tmp_path, monkeypatch):
-    (tmp_path / "lines_tiny.yaml").write_text("model: {kind: paragraph_transformer}\n")
-    monkeypatch.chdir(tmp_path)
-    assert load_config("lines_tiny.yaml")["model"]["kind"] == "paragraph_transformer"
-
-
-def test_an_unknown_config_name_lists_the_shipped_ones(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ExperimentConfigError, match="lines_tiny, paragraphs_base"):
-        load_config("lines_tiniest")
-
-
-def test_the_checkouts_configs_folder_is_the_packaged_one():
-    assert (REPO_ROOT / "training" / "configs").resolve() == CONFIG_DIR.resolve()
-
-
-def test_unknown_section_is_named(tmp_path):
-    path = write_config(tmp_path, "model: {kind: line_ctc}\noptimiser: {lr: 1}\n")
-    with pytest.raises(ExperimentConfigError, match="optimiser"):
-        load_config(path)
-
-
-def test_unknown_model_kind_is_named(tmp_path):
-    path = write_config(tmp_path, "model: {kind: crnn}\n")
-    with pytest.raises(ExperimentConfigError, match="crnn"):
-        load_config(path)
-
-
-def test_missing_config_file_is_reported(tmp_path):
-    with pytest.raises(ExperimentConfigError, match="does not exist"):
-        load_config(tmp_path / "nope.yaml")
 
 
 def test_command_line_options_override_the_file():
@@ -113,30 +58,27 @@ trainer: {accelerator: cpu, devices: 1, enable_model_summary: false}
 """
 
 
-def test_fast_dev_run_writes_the_config_and_results(tmp_path, capsys):
+def test_fast_dev_run_writes_the_config_and_results(write_config, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(
-        ["--config", str(write_config(tmp_path, FAKE_LINES)), "--out", str(out)]
-        + ["--fast-dev-run"]
-    )
+    code = main(["--config", str(write_config(FAKE_LINES)), "--out", str(out)] + ["--fast-dev-run"])
     assert code == 0
     results = json.loads((out / "results.json").read_text())
     assert results["model_kind"] == "line_ctc" and results["global_step"] == 1
     assert load_config(out / "config.yaml")["data"]["module"] == "fake"
 
 
-def test_resuming_from_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
+def test_resuming_from_a_missing_checkpoint_is_a_clear_error(write_config, tmp_path, capsys):
     code = main(
-        ["--config", str(write_config(tmp_path, FAKE_LINES)), "--out", str(tmp_path / "r")]
+        ["--config", str(write_config(FAKE_LINES)), "--out", str(tmp_path / "r")]
         + ["--resume", str(tmp_path / "missing.ckpt"), "--max-steps", "1"]
     )
     assert code == 2
     assert "missing.ckpt" in capsys.readouterr().err
 
 
-def test_resuming_keeps_the_metrics_history_of_the_run_it_continues(tmp_path):
+def test_resuming_keeps_the_metrics_history_of_the_run_it_continues(write_config, tmp_path):
     out = tmp_path / "run"
-    config = write_config(tmp_path, FAKE_LINES)
+    config = write_config(FAKE_LINES)
     common = ["--config", str(config), "--out", str(out), "--no-test"]
     assert main(common + ["--max-steps", "2"]) == 0
     before = (out / "logs" / "metrics.csv").read_text()
@@ -147,9 +89,17 @@ def test_resuming_keeps_the_metrics_history_of_the_run_it_continues(tmp_path):
     assert results["global_step"] == 4 and results["resumed_from"].endswith("last.ckpt")
 
 
-def test_the_best_checkpoint_has_the_name_the_readme_stages(tmp_path):
+def test_the_best_checkpoint_has_the_name_the_readme_stages(write_config, tmp_path):
     out = tmp_path / "run"
-    config = write_config(tmp_path, FAKE_LINES)
+    config = write_config(FAKE_LINES)
     assert main(["--config", str(config), "--out", str(out), "--max-steps", "2"]) == 0
     results = json.loads((out / "results.json").read_text())
     assert results["best_checkpoint"] == str(out / "checkpoints" / "best.ckpt")
+
+
+def test_a_config_typo_stops_train_before_it_runs(write_config, tmp_path, capsys):
+    config = write_config(FAKE_LINES.replace("lit: {", "lit: {learnign_rate: 0.1, "))
+    out = tmp_path / "run"
+    assert main(["--config", str(config), "--out", str(out), "--fast-dev-run"]) == 2
+    assert "lit.learnign_rate: unknown key" in capsys.readouterr().err
+    assert not out.exists()

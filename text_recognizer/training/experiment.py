@@ -1,15 +1,12 @@
 """Train a recognizer from a YAML config: ``text-recognizer train --config lines_tiny``.
 
 Also reachable from a checkout as ``python training/run_experiment.py``. ``--config`` takes a
-path or the bare name of a shipped config (``configs/`` beside this module, package data).
-A config has the sections ``model`` (kind, preset name, field overrides), ``lit``
-(LightningModule arguments: optimizer, schedule, decoding),
-``data`` (``module``: ``lines``/``paragraphs``/``fake`` and its DataModule arguments; synthetic
-data on the fly unless ``data_dir`` names a prepared manifest folder such as IAM),
-``trainer`` (``lightning.Trainer`` arguments), ``early_stopping`` and ``seed``. Command-line
-options override the file. Outputs under ``--out``: ``checkpoints/`` (best by val CER and
-``last.ckpt``), CSV (and TensorBoard when installed) logs, ``config.yaml`` as run, and
-``results.json`` (best checkpoint, its val CER, test metrics, wall time).
+path or the bare name of a shipped config; :mod:`text_recognizer.training.config` describes
+and validates the sections. Synthetic data is made on the fly unless ``data.data_dir`` names
+a prepared manifest folder such as IAM. Command-line options override the file. Outputs under
+``--out``: ``checkpoints/`` (best by val CER and ``last.ckpt``), CSV (and TensorBoard when
+installed) logs, ``config.yaml`` as run, and ``results.json`` (best checkpoint, its val CER,
+test metrics, wall time).
 
 Module-level imports stay light so ``text-recognizer --help`` does not load Lightning.
 """
@@ -26,84 +23,14 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from text_recognizer.errors import TextRecognizerError
-
-CONFIG_SECTIONS = ("model", "lit", "data", "trainer", "early_stopping", "seed")
-DATA_MODULES = {
-    "lines": "LineDataModule",
-    "paragraphs": "ParagraphDataModule",
-    "fake": "FakeDataModule",
-}
-#: model kind -> data kind (mirrors ``text_recognizer.models.INPUT_KIND``; kept here so this
-#: module imports without torch)
-KIND_OF_DATA = {"line_ctc": "lines", "paragraph_transformer": "paragraphs"}
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
-
-
-class ExperimentConfigError(TextRecognizerError, ValueError):
-    """A training config is missing, malformed or names something unknown."""
-
-
-def shipped_configs() -> list[str]:
-    """Names of the configs shipped with the package, for ``--config NAME``.
-
-    >>> "lines_tiny" in shipped_configs()
-    True
-    """
-    return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
-
-
-def resolve_config_path(path: str | os.PathLike) -> Path:
-    """An existing file, else a shipped config named ``path`` (with or without ``.yaml``).
-
-    >>> resolve_config_path("lines_tiny") == CONFIG_DIR / "lines_tiny.yaml"
-    True
-    """
-    candidate = Path(path)
-    if candidate.is_file():
-        return candidate
-    for name in (candidate.name, f"{candidate.name}.yaml"):
-        if candidate.parent == Path(".") and (CONFIG_DIR / name).is_file():
-            return CONFIG_DIR / name
-    raise ExperimentConfigError(
-        f"config file {path} does not exist (shipped configs: {', '.join(shipped_configs())})"
-    )
-
-
-def load_config(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and check a YAML config: a path, or the name of a shipped one.
-
-    >>> load_config("lines_tiny")["model"]["kind"]
-    'line_ctc'
-    """
-    import yaml
-
-    candidate = resolve_config_path(path)
-    try:
-        config = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ExperimentConfigError(f"{candidate} is not valid YAML: {error}") from error
-    if not isinstance(config, dict):
-        raise ExperimentConfigError(f"{candidate} must hold a mapping of sections")
-    unknown = sorted(set(config) - set(CONFIG_SECTIONS))
-    if unknown:
-        raise ExperimentConfigError(
-            f"{candidate}: unknown section(s) {unknown}; expected {list(CONFIG_SECTIONS)}"
-        )
-    model = config.get("model")
-    if not isinstance(model, dict) or "kind" not in model:
-        raise ExperimentConfigError(f"{candidate}: the model section needs a 'kind'")
-    from text_recognizer.models import MODEL_KINDS
-
-    if model["kind"] not in MODEL_KINDS:
-        raise ExperimentConfigError(
-            f"{candidate}: unknown model kind {model['kind']!r}; choose one of {sorted(MODEL_KINDS)}"
-        )
-    module = (config.get("data") or {}).get("module", KIND_OF_DATA[model["kind"]])
-    if module not in DATA_MODULES:
-        raise ExperimentConfigError(
-            f"{candidate}: unknown data module {module!r}; choose one of {sorted(DATA_MODULES)}"
-        )
-    return config
+from text_recognizer.training.config import (
+    DATA_MODULES,
+    KIND_OF_DATA,
+    ExperimentConfigError,
+    load_config,
+    shipped_configs,
+    validate_config,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -186,9 +113,6 @@ def build_data_module(config: dict[str, Any]):
     data.setdefault("seed", config.get("seed", 0))
     if name == "fake":
         data.setdefault("kind", kind)
-        data.pop("data_dir", None)
-    elif name != kind:
-        raise ExperimentConfigError(f"a {config['model']['kind']} model needs {kind}, not {name}")
     return getattr(modules, DATA_MODULES[name])(**data)
 
 
@@ -283,6 +207,7 @@ def run(
 
     from text_recognizer.io import atomic_write_text
 
+    validate_config(config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     L.seed_everything(int(config.get("seed", 0)), workers=True)
