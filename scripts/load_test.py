@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import io
 import ipaddress
 import json
 import math
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw
 
 from text_recognizer.errors import TextRecognizerError
+from text_recognizer.io import encode_png
 
 MAX_REQUESTS = 100_000
 MAX_DURATION_S = 600.0
@@ -83,9 +83,7 @@ def line_image_png(text: str = "A MOVE to stop Mr. Gaitskell", height: int = 40)
     width = max(64, 11 * len(text))
     image = Image.new("L", (width, height), 255)
     ImageDraw.Draw(image).text((6, height // 4), text, fill=20)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode_png(image)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The layout the README promises: its "Where things live" map names real paths and every
-folder of the package, and the package never imports the repository's own folders."""
+folder of the package; the package never imports the repository's own folders, and its modules
+never import each other in a circle (lazy imports inside functions included)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,50 @@ def test_no_package_module_imports_a_repository_folder():
         for path in PACKAGE.rglob("*.py")
     }
     assert {name: roots for name, roots in offenders.items() if roots} == {}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports anywhere in its file."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found |= {f"{node.module}.{alias.name}" for alias in node.names} | {node.module}
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+        graph[name] = {other for other in found if other in modules and other != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of ``graph`` (as a path that returns to its start), or []."""
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = "open"
+        path.append(node)
+        for other in sorted(graph[node]):
+            if state.get(other) == "open":
+                return path[path.index(other) :] + [other]
+            if other not in state and (cycle := visit(other)):
+                return cycle
+        state[node] = "done"
+        path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return []
+
+
+def test_no_package_modules_import_each_other_in_a_circle():
+    assert find_cycle(package_graph()) == []

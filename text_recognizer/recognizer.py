@@ -10,6 +10,7 @@ network: ``eager`` (the default; needs only this package), ``torchscript`` (``mo
 from __future__ import annotations
 
 import io
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -415,19 +416,6 @@ class Recognizer:
         return None if self.max_tokens is None else self.max_tokens + 1
 
 
-def _geometric_mean(values: Sequence[float]) -> float:
-    """Geometric mean of probabilities; 1.0 for none (a blank page holds no doubtful text).
-
-    >>> _geometric_mean([0.25, 1.0]), _geometric_mean([])
-    (0.5, 1.0)
-    """
-    if not values:
-        return 1.0
-    if min(values) <= 0.0:
-        return 0.0
-    return float(np.exp(np.mean(np.log(values))))
-
-
 def _join_lines(lines: Sequence[decoding.Decoded]) -> decoding.Decoded:
     """One page's line readings as one: texts joined by newlines, the geometric mean of their
     confidences (see :class:`Recognizer`)."""
@@ -443,7 +431,10 @@ def _join_lines(lines: Sequence[decoding.Decoded]) -> decoding.Decoded:
     log_prob = float(sum(line.log_prob for line in lines))
     return decoding.Decoded(
         text="\n".join(line.text for line in lines),
-        confidence=_geometric_mean([line.confidence for line in lines]),
+        confidence=decoding.geometric_mean(
+            sum(math.log(line.confidence) if line.confidence > 0 else -math.inf for line in lines),
+            len(lines),
+        ),
         log_prob=log_prob,
         char_confidences=tuple(chars),
         indices=tuple(indices),

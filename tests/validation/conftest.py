@@ -8,7 +8,6 @@ notice it.
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from PIL import Image
 
 from text_recognizer.data.manifest import Manifest, ManifestRecord, read_manifest, write_manifest
+from text_recognizer.io import encode_png
 
 CLEAN_LINES = 40
 CLEAN_PARAGRAPHS = 12
@@ -45,12 +45,6 @@ def clean_paragraphs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # -- corruptions ------------------------------------------------------------------------------
-
-
-def _png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _rewrite_image(manifest: Manifest, record: ManifestRecord, data: bytes) -> ManifestRecord:
@@ -84,7 +78,7 @@ def blank_image(manifest: Manifest, record: ManifestRecord) -> list[ManifestReco
     with Image.open(manifest.image_path(record)) as image:
         paper = int(np.percentile(np.asarray(image.convert("L")), 90))
         blank = Image.new("L", image.size, paper)
-    return _replace(manifest, record, _rewrite_image(manifest, record, _png(blank)))
+    return _replace(manifest, record, _rewrite_image(manifest, record, encode_png(blank)))
 
 
 def truncated_png(manifest: Manifest, record: ManifestRecord) -> list[ManifestRecord]:
@@ -126,7 +120,7 @@ def wrong_sha256(manifest: Manifest, record: ManifestRecord) -> list[ManifestRec
 
 def _reencoded(manifest: Manifest, record: ManifestRecord, convert: Callable):
     with Image.open(manifest.image_path(record)) as image:
-        data = _png(convert(image))
+        data = encode_png(convert(image))
     return _replace(manifest, record, _rewrite_image(manifest, record, data))
 
 

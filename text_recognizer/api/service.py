@@ -57,10 +57,6 @@ class RecognitionService:
         """Begin loading the model in the background (call inside the running event loop)."""
         self._load_task = asyncio.get_running_loop().create_task(self._load())
 
-    async def wait_until_loaded(self) -> None:
-        if self._load_task is not None:
-            await asyncio.shield(self._load_task)
-
     async def stop(self) -> None:
         if self._load_task is not None and not self._load_task.done():
             self._load_task.cancel()

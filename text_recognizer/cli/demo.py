@@ -43,9 +43,9 @@ def held_out_indices(count: int, fractions: tuple[float, float, float]) -> list[
 
 
 def run(args: argparse.Namespace) -> int:
-    from text_recognizer.data.synthetic import SyntheticConfig, encode_png, render_sample
+    from text_recognizer.data.synthetic import SyntheticConfig, render_sample
     from text_recognizer.errors import TextRecognizerError
-    from text_recognizer.io import atomic_write_bytes
+    from text_recognizer.io import atomic_write_bytes, encode_png
     from text_recognizer.metrics import character_error_rate
     from text_recognizer.recognizer import Recognizer, default_threads
 

@@ -90,7 +90,7 @@ def run_samples(args: argparse.Namespace) -> int:
 
 
 def run_goldens(args: argparse.Namespace) -> int:
-    from text_recognizer.testing.goldens import regenerate_goldens
+    from text_recognizer.testing.regenerate import regenerate_goldens
 
     report = regenerate_goldens(args.reason, args.samples, args.goldens, args.model, args.suite)
     for entry in report.entries:

@@ -6,19 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any, Callable
 
+from text_recognizer.cli.common import positive_int
 from text_recognizer.errors import TextRecognizerError
 
 LOOPBACK_DEFAULT = "127.0.0.1"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _window_ms(text: str) -> float:
@@ -56,21 +47,21 @@ def register(subparsers: Any) -> None:
         help="how the network runs (default: %(default)s)",
     )
     limits = parser.add_argument_group("limits")
-    limits.add_argument("--max-body-bytes", type=_positive_int, default=defaults.max_body_bytes)
-    limits.add_argument("--max-pixels", type=_positive_int, default=defaults.max_pixels)
+    limits.add_argument("--max-body-bytes", type=positive_int, default=defaults.max_body_bytes)
+    limits.add_argument("--max-pixels", type=positive_int, default=defaults.max_pixels)
     limits.add_argument(
         "--max-concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_concurrency,
         help="model calls running at once (default: %(default)s)",
     )
     limits.add_argument(
         "--max-queue",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_queue,
         help="requests waiting for the model before answering 503 (default: %(default)s)",
     )
-    limits.add_argument("--max-batch-size", type=_positive_int, default=defaults.max_batch_size)
+    limits.add_argument("--max-batch-size", type=positive_int, default=defaults.max_batch_size)
     limits.add_argument(
         "--batch-window-ms",
         type=_window_ms,

@@ -20,7 +20,13 @@ from typing import Any
 from PIL import Image
 
 from text_recognizer.errors import GoldenError
-from text_recognizer.io import atomic_write_bytes, atomic_write_text, sha256_bytes, sha256_file
+from text_recognizer.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    encode_png,
+    sha256_bytes,
+    sha256_file,
+)
 
 SAMPLES_FILE = "samples.json"
 SAMPLES_FORMAT = 1
@@ -56,14 +62,6 @@ def _model_sized(image: Image.Image, kind: str) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS) if size != image.size else image
 
 
-def _png(image: Image.Image) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
 def generate_fixed_samples(
     out_dir: str | os.PathLike,
     seed: int = DEFAULT_SEED,
@@ -94,7 +92,7 @@ def generate_fixed_samples(
         while made < count:
             if split_for_index(index, config.split_fractions) != "train":
                 rendered = render_sample(config, index)
-                data = _png(_model_sized(rendered.image, kind))
+                data = encode_png(_model_sized(rendered.image, kind), optimize=True)
                 identifier = sample_id(kind, index)
                 atomic_write_bytes(root / f"{identifier}.png", data)
                 samples.append(

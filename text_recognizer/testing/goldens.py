@@ -7,7 +7,8 @@ exact, or when the set's mean CER against the ground truth rises past the record
 ``margin``. Comparing by edit distance, not string equality, lets a tolerance absorb a single
 flipped character of an uncertain sample while still catching real regressions.
 
-Goldens move only deliberately: :func:`regenerate_goldens` (``pytest tests/regression
+Goldens move only deliberately: :func:`~text_recognizer.testing.regenerate.regenerate_goldens`
+(``pytest tests/regression
 --regen-goldens --regen-reason "..."`` or ``text-recognizer regress goldens --reason "..."``)
 rewrites them and appends to ``CHANGELOG.md`` beside them the old and new metrics, the model
 versions, the changed samples and the reason, so a reviewer sees why a golden moved.
@@ -18,25 +19,22 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from text_recognizer.errors import GoldenError, StagedModelError
-from text_recognizer.io import atomic_write_text
 from text_recognizer.metrics import character_error_rate, inline_diff
 from text_recognizer.provenance import git_revision
-from text_recognizer.testing.fixed_samples import FixedSample, read_fixed_samples
+from text_recognizer.testing.changelog import REGENERATE_CLI, REGENERATE_COMMAND, clip
+from text_recognizer.testing.fixed_samples import FixedSample
 
 TRANSCRIPTIONS_FILE = "transcriptions.json"
-CHANGELOG_FILE = "CHANGELOG.md"
 GOLDENS_FORMAT = 1
 #: Largest CER between a new transcription and its golden before the sample fails.
 DEFAULT_TOLERANCE = 0.05
 #: How far the mean CER against ground truth may rise above the recorded value.
 DEFAULT_MEAN_MARGIN = 0.02
-REGENERATE_COMMAND = 'pytest tests/regression --regen-goldens --regen-reason "WHY"'
-REGENERATE_CLI = 'text-recognizer regress goldens --reason "WHY"'
 #: With this set to 1 and no default model staged, model-bound regression tests skip.
 ALLOW_NO_MODEL_ENV = "TEXT_RECOGNIZER_ALLOW_NO_MODEL"
 STAGE_COMMAND = (
@@ -212,64 +210,6 @@ def read_transcription_goldens(path: str | os.PathLike) -> TranscriptionGoldens:
         ) from None
 
 
-# -- changelog --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangelogEntry:
-    """One deliberate regeneration of one golden file."""
-
-    file: str
-    reason: str
-    metric: str
-    old_metric: float | None
-    new_metric: float
-    old_model: str | None
-    new_model: str
-    changes: list[str] = field(default_factory=list)
-    date: str = field(
-        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        )
-    )
-    git_revision: str = field(default_factory=lambda: git_revision(short=True))
-
-    def to_markdown(self) -> str:
-        old = "none (new file)" if self.old_metric is None else f"{self.old_metric:.6g}"
-        lines = [
-            f"## {self.date} · {self.file}",
-            "",
-            f"- reason: {self.reason}",
-            f"- git revision: `{self.git_revision}`",
-            f"- model: `{self.old_model or 'none'}` -> `{self.new_model}`",
-            f"- {self.metric}: {old} -> {self.new_metric:.6g}",
-        ]
-        if self.changes:
-            lines.append(f"- changed ({len(self.changes)}):")
-            lines += [f"  - {change}" for change in self.changes]
-        else:
-            lines.append("- changed: nothing (values re-recorded)")
-        return "\n".join(lines) + "\n"
-
-
-CHANGELOG_HEADER = (
-    "# Golden file changelog\n\n"
-    "Every deliberate regeneration of a golden file appends an entry here (newest last): why,\n"
-    "from which git revision, and how the recorded metric moved. Written by\n"
-    f"`{REGENERATE_COMMAND}`.\n"
-)
-
-
-def append_changelog(goldens_dir: str | os.PathLike, entries: Sequence[ChangelogEntry]) -> Path:
-    """Append ``entries`` to ``CHANGELOG.md`` in ``goldens_dir`` (atomically rewritten)."""
-    path = Path(goldens_dir) / CHANGELOG_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else CHANGELOG_HEADER
-    for entry in entries:
-        text += "\n" + entry.to_markdown()
-    atomic_write_text(path, text)
-    return path
-
-
 def transcription_changes(
     old: TranscriptionGoldens | None, new: TranscriptionGoldens, truths: Mapping[str, str]
 ) -> list[str]:
@@ -279,74 +219,11 @@ def transcription_changes(
     for sample_id, golden in new.samples.items():
         before = old_samples.get(sample_id)
         if before is None:
-            changes.append(f"{sample_id}: new golden {_clip(repr(golden.prediction))}")
+            changes.append(f"{sample_id}: new golden {clip(repr(golden.prediction))}")
         elif before.prediction != golden.prediction:
             changes.append(
-                f"{sample_id}: {_clip(inline_diff(before.prediction, golden.prediction))} "
+                f"{sample_id}: {clip(inline_diff(before.prediction, golden.prediction))} "
                 f"(CER vs truth {before.cer_to_truth:.3f} -> {golden.cer_to_truth:.3f})"
             )
     changes += [f"{gone}: removed" for gone in sorted(set(old_samples) - set(new.samples))]
     return changes
-
-
-def _clip(text: str, limit: int = 160) -> str:
-    """Keep changelog lines readable: long paragraph diffs are cut with a marker."""
-    return text if len(text) <= limit else text[:limit] + f"... (+{len(text) - limit} chars)"
-
-
-# -- regeneration -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegenerationReport:
-    """What :func:`regenerate_goldens` wrote."""
-
-    files: list[Path]
-    entries: list[ChangelogEntry]
-    changelog: Path
-
-
-def regenerate_goldens(
-    reason: str,
-    samples_dir: str | os.PathLike,
-    goldens_dir: str | os.PathLike,
-    model_dir: str | os.PathLike | None = None,
-    suite_file: str | os.PathLike | None = None,
-) -> RegenerationReport:
-    """Rewrite the transcription and numeric goldens (and re-record a loss-ranked suite's
-    stored losses when ``suite_file`` exists) with ``model_dir``; log each change."""
-    from text_recognizer.testing import loss_ranked, numeric_goldens
-
-    if not reason or not reason.strip():
-        raise GoldenError("regenerating goldens needs a reason (--regen-reason / --reason)")
-    model_dir = require_staged_model(model_dir)
-    goldens_dir = Path(goldens_dir)
-    samples = read_fixed_samples(samples_dir)
-    path = goldens_dir / TRANSCRIPTIONS_FILE
-    previous = read_transcription_goldens(path) if path.is_file() else None
-    predictions, version = transcribe(model_dir, samples_dir, samples)
-    goldens = build_transcription_goldens(predictions, samples, version, reason, previous)
-    atomic_write_text(path, goldens.to_json())
-    entries = [
-        ChangelogEntry(
-            file=path.name,
-            reason=reason,
-            metric="mean CER vs ground truth",
-            old_metric=previous.mean_cer if previous else None,
-            new_metric=goldens.mean_cer,
-            old_model=previous.model_version if previous else None,
-            new_model=goldens.model_version,
-            changes=transcription_changes(previous, goldens, {s.id: s.text for s in samples}),
-        )
-    ]
-    files = [path]
-    numeric_path, numeric_entry = numeric_goldens.regenerate(
-        reason, model_dir, samples_dir, samples, goldens_dir
-    )
-    files.append(numeric_path)
-    entries.append(numeric_entry)
-    if suite_file is not None and Path(suite_file).is_file():
-        entries.append(loss_ranked.refreeze(suite_file, model_dir, reason))
-        files.append(Path(suite_file))
-    changelog = append_changelog(goldens_dir, entries)
-    return RegenerationReport(files, entries, changelog)

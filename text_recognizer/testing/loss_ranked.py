@@ -29,8 +29,15 @@ import torch
 from PIL import Image
 
 from text_recognizer.errors import GoldenError
-from text_recognizer.io import atomic_write_bytes, atomic_write_text, sha256_bytes, sha256_file
+from text_recognizer.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    encode_png,
+    sha256_bytes,
+    sha256_file,
+)
 from text_recognizer.metrics import character_error_rate
+from text_recognizer.testing.changelog import ChangelogEntry
 
 SUITE_FORMAT = 1
 DEFAULT_K = 32
@@ -316,7 +323,7 @@ def mine(
     examples = []
     for index in ranked:
         record, score, image = records[index], scores[index], inputs[index]
-        data = png_bytes(image)
+        data = encode_png(image, optimize=True)
         relative = f"{folder.name}/{record.id}.png"
         atomic_write_bytes(out.parent / relative, data)
         tags = auto_tags(image, record.text)
@@ -349,15 +356,6 @@ def mine(
     )
     atomic_write_text(out, suite.to_json())
     return suite
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """Lossless PNG of ``image`` (optimised: frozen images are committed)."""
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
 
 
 def read_suite(path: str | os.PathLike) -> LossRankedSuite:
@@ -533,7 +531,6 @@ def refreeze(suite_path: str | os.PathLike, model_dir: str | os.PathLike, reason
     Returns the changelog entry (mean loss before and after). To pick new examples, mine again.
     """
     from text_recognizer.provenance import git_revision
-    from text_recognizer.testing.goldens import ChangelogEntry
 
     check = check_suite(suite_path, model_dir)
     old = check.suite

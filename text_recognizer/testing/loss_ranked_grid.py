@@ -12,8 +12,8 @@ from pathlib import Path
 from PIL import Image
 
 from text_recognizer.errors import GoldenError
-from text_recognizer.io import atomic_write_bytes
-from text_recognizer.testing.loss_ranked import load_frozen_images, png_bytes, read_suite
+from text_recognizer.io import atomic_write_bytes, encode_png
+from text_recognizer.testing.loss_ranked import load_frozen_images, read_suite
 
 TRUTH, PREDICTION = (0, 110, 0), (180, 0, 0)
 
@@ -96,5 +96,5 @@ def render_grid(
         y += max(p.height for p in row)
     out = Path(out)
     indexed = grid.quantize(palette=_palette(), dither=Image.Dither.NONE)
-    atomic_write_bytes(out, png_bytes(indexed))
+    atomic_write_bytes(out, encode_png(indexed, optimize=True))
     return out

@@ -21,6 +21,7 @@ import torch
 
 from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_text
+from text_recognizer.testing.changelog import REGENERATE_CLI, REGENERATE_COMMAND, ChangelogEntry
 from text_recognizer.testing.fixed_samples import FixedSample
 
 NUMERIC_FILE = "numeric.json"
@@ -211,8 +212,6 @@ def read_numeric_goldens(
     path: str | os.PathLike,
 ) -> tuple[dict[str, NumericGolden], dict[str, Any]]:
     """(key -> golden, metadata) of a numeric golden file; a missing file names the command."""
-    from text_recognizer.testing.goldens import REGENERATE_CLI, REGENERATE_COMMAND
-
     path = Path(path)
     if not path.is_file():
         raise GoldenError(
@@ -236,7 +235,6 @@ def regenerate(
 ) -> tuple[Path, Any]:
     """Record eager outputs as the numeric goldens; returns the file and its changelog entry."""
     from text_recognizer.provenance import git_revision
-    from text_recognizer.testing.goldens import ChangelogEntry
 
     path = Path(goldens_dir) / NUMERIC_FILE
     previous, old_meta = read_numeric_goldens(path) if path.is_file() else ({}, {})

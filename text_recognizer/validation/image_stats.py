@@ -16,7 +16,7 @@ import hashlib
 import io
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -156,8 +156,3 @@ def compute_all_stats(
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         results = pool.map(_stats_chunk, chunks, [rows] * len(chunks))
         return [stats for part in results for stats in part]
-
-
-def stats_as_dict(stats: ImageStats) -> dict[str, Any]:
-    """Plain dict of one image's statistics (a table row)."""
-    return asdict(stats)
