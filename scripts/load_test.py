@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw
 
 from text_recognizer.errors import TextRecognizerError
 from text_recognizer.io import encode_png
+from text_recognizer.modes import MODES
 
 MAX_REQUESTS = 100_000
 MAX_DURATION_S = 600.0
@@ -196,7 +197,7 @@ async def run_load(
     requests: int,
     duration_s: float,
     bad_fraction: float = 0.0,
-    mode: str = "line",
+    mode: str = "lines",
     image: bytes | None = None,
     warmup: int = 5,
     ready_timeout_s: float = 60.0,
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--bad-fraction", type=float, default=0.0, help="share of bad inputs, 0-0.5"
     )
-    parser.add_argument("--mode", default="line", choices=("line", "paragraph", "auto"))
+    parser.add_argument("--mode", default="lines", choices=MODES)
     parser.add_argument("--image", type=Path, help="image to send (default: a generated line)")
     parser.add_argument("--pid", type=int, help="server process id, to report its memory")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON only")

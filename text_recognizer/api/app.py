@@ -19,8 +19,9 @@ from text_recognizer.api.metrics import Metrics
 from text_recognizer.api.middleware import GuardMiddleware
 from text_recognizer.api.parsing import parse_recognize_request
 from text_recognizer.api.service import RecognitionService, RecognizerFactory
-from text_recognizer.api.settings import MODES, RECOGNIZER_MODES, ServeSettings
+from text_recognizer.api.settings import ServeSettings
 from text_recognizer.errors import InvalidImageError, TextRecognizerError
+from text_recognizer.modes import MODES
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def _schemas() -> dict[str, Any]:
         text: str = Field(description="The transcription; lines are separated by newlines.")
         confidence: float = Field(ge=0.0, le=1.0, description="Probability of the text.")
         kind: str = Field(description="Which model read the image: lines or paragraphs.")
-        mode: str = Field(description="The mode requested: line, paragraph or auto.")
+        mode: str = Field(description="The mode requested: lines, paragraphs or auto.")
         model_version: str
         width: int
         height: int
@@ -211,7 +212,7 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
             )
         decoded = time.perf_counter()
         try:
-            prediction = await service.recognize(image, RECOGNIZER_MODES[parsed.mode])
+            prediction = await service.recognize(image, parsed.mode)
         except RequestError:
             raise
         except InvalidImageError as error:

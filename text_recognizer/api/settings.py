@@ -6,11 +6,6 @@ from dataclasses import dataclass
 
 from text_recognizer.api.errors import ServiceConfigError
 
-#: Accepted values of the request's ``mode``: which model reads the image (auto = let it decide).
-MODES = ("line", "paragraph", "auto")
-#: The API's mode -> the recognizer's (``text_recognizer.recognizer.MODES`` names model kinds).
-RECOGNIZER_MODES = {"line": "lines", "paragraph": "paragraphs", "auto": "auto"}
-
 
 @dataclass(frozen=True)
 class ServeSettings:

@@ -11,8 +11,9 @@ import importlib
 from types import ModuleType
 from typing import Callable
 
-from text_recognizer.errors import TextRecognizerError
+from text_recognizer.errors import ModelInputError, TextRecognizerError
 from text_recognizer.extras import install_hint
+from text_recognizer.modes import MODES, normalize_mode
 
 
 class SubcommandImportError(TextRecognizerError, ImportError):
@@ -56,3 +57,24 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+def add_mode_option(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    allowed: tuple[str, ...] = MODES,
+    default: str | None = "auto",
+    help: str = "",
+) -> None:
+    """``flag`` taking one of ``allowed`` in the documented spelling (``lines``/``paragraphs``);
+    the singular is accepted too and stored as the documented spelling."""
+
+    def parse(text: str) -> str:
+        try:
+            return normalize_mode(text, allowed)
+        except ModelInputError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parser.add_argument(
+        flag, type=parse, default=default, metavar="{" + ",".join(allowed) + "}", help=help
+    )

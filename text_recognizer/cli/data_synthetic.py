@@ -11,8 +11,9 @@ import json
 import time
 from pathlib import Path
 
-from text_recognizer.cli.common import non_negative_int, positive_int
+from text_recognizer.cli.common import add_mode_option, non_negative_int, positive_int
 from text_recognizer.errors import TextRecognizerError
+from text_recognizer.modes import KINDS
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -68,7 +69,7 @@ def register(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser(
         "generate", help="render synthetic handwriting (lines or paragraphs) into a data set"
     )
-    parser.add_argument("--kind", choices=("lines", "paragraphs"), default="lines")
+    add_mode_option(parser, "--kind", KINDS, default="lines")
     parser.add_argument("--n", type=positive_int, required=True, help="number of samples")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--out", required=True, help="empty, new or earlier-generated folder")
