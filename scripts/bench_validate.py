@@ -37,11 +37,11 @@ def _cpu_seconds() -> float:
 
 def stage_times(root: Path, workers: int) -> dict[str, float]:
     """Seconds per stage of one validation, then of one end-to-end :func:`validate_dataset`."""
-    from text_recognizer.validation import expectations, validate
+    from text_recognizer.validation import expectations, suites, tables, validate
     from text_recognizer.validation.image_stats import compute_all_stats
 
     (metadata, rows), read = _timed(validate.read_raw_manifest, root)
-    config = expectations.suite_config("auto", str(metadata.get("kind", "lines")))
+    config = suites.suite_config("auto", str(metadata.get("kind", "lines")))
     base = str(root.resolve())
     paths = [validate.image_file(base, row.get("path")) for row in rows]
     stats, measure = _timed(
@@ -49,12 +49,12 @@ def stage_times(root: Path, workers: int) -> dict[str, float]:
     )
     start = time.perf_counter()
     held_out = validate.held_out_writers(metadata, rows, config.writers_disjoint_by_split)
-    records = expectations.records_table(config, rows, stats, held_out)
+    records = tables.records_table(config, rows, stats, held_out)
     fractions = metadata.get("split_fractions")
     tables = {
         "records": records,
-        "splits": expectations.splits_table(config, records, fractions) if fractions else None,
-        "split_pairs": expectations.split_pairs_table(config, records),
+        "splits": tables.splits_table(config, records, fractions) if fractions else None,
+        "split_pairs": tables.split_pairs_table(config, records),
     }
     build = time.perf_counter() - start
     suite = expectations.build_suite(config, with_split_shares=bool(fractions))

@@ -11,12 +11,8 @@ import pytest
 
 pytest.importorskip("great_expectations")
 
-from text_recognizer.validation.expectations import (  # noqa: E402
-    LINES_SUITE,
-    SuiteError,
-    build_suite,
-    suite_config,
-)
+from text_recognizer.validation.expectations import build_suite  # noqa: E402
+from text_recognizer.validation.suites import LINES_SUITE, SuiteError, suite_config  # noqa: E402
 from text_recognizer.validation.validate import held_out_writers, validate_dataset  # noqa: E402
 
 LINE_CORRUPTION_NAMES = [

@@ -132,7 +132,7 @@ def run_check(args: argparse.Namespace) -> int:
     """Exit 0 when every golden and the suite hold, 1 when something regressed."""
     from pathlib import Path
 
-    from text_recognizer.testing import goldens, loss_ranked, numeric_goldens
+    from text_recognizer.testing import goldens, loss_ranked_check, numeric_goldens
     from text_recognizer.testing.fixed_samples import read_fixed_samples
 
     model = goldens.require_staged_model(args.model)
@@ -169,7 +169,7 @@ def run_check(args: argparse.Namespace) -> int:
         outputs, _ = numeric_goldens.backend_outputs(model, backend, args.samples, samples)
         problems += [m.describe() for m in numeric_goldens.compare(numeric, outputs, backend)]
     if Path(args.suite).is_file():
-        result = loss_ranked.check_suite(args.suite, model)
+        result = loss_ranked_check.check_suite(args.suite, model)
         print(result.table())
         if not result.passed:
             problems += [check.describe() for check in result.failures]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_text
-from text_recognizer.testing import loss_ranked, numeric_goldens
+from text_recognizer.testing import loss_ranked_check, numeric_goldens
 from text_recognizer.testing.changelog import ChangelogEntry, append_changelog
 from text_recognizer.testing.fixed_samples import read_fixed_samples
 from text_recognizer.testing.goldens import (
@@ -71,7 +71,7 @@ def regenerate_goldens(
     files.append(numeric_path)
     entries.append(numeric_entry)
     if suite_file is not None and Path(suite_file).is_file():
-        entries.append(loss_ranked.refreeze(suite_file, model_dir, reason))
+        entries.append(loss_ranked_check.refreeze(suite_file, model_dir, reason))
         files.append(Path(suite_file))
     changelog = append_changelog(goldens_dir, entries)
     return RegenerationReport(files, entries, changelog)

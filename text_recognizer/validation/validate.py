@@ -3,89 +3,34 @@
 The folder is only read: the manifest is parsed leniently (malformed fields become expectation
 failures, not crashes), every image is hashed and measured once, the derived tables are checked
 by great-expectations in an ephemeral context (nothing is written to disk), and the result is a
-:class:`ValidationReport`, optionally also an HTML page written atomically elsewhere.
+:class:`~text_recognizer.validation.report.ValidationReport` (which can also be written as
+an HTML page).
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from text_recognizer.data.manifest import MANIFEST_CSV, MANIFEST_JSON
 from text_recognizer.errors import ManifestError
-from text_recognizer.io import atomic_write_text
-from text_recognizer.validation.expectations import (
+from text_recognizer.validation.expectations import Suite, build_suite
+from text_recognizer.validation.image_stats import DEFAULT_WORKERS, compute_all_stats
+from text_recognizer.validation.report import Outcome, ValidationReport, write_html_report
+from text_recognizer.validation.suites import Check, suite_config
+from text_recognizer.validation.tables import (
     TABLE_KEYS,
-    Check,
-    Suite,
-    build_suite,
     records_table,
     split_pairs_table,
     splits_table,
-    suite_config,
 )
-from text_recognizer.validation.image_stats import DEFAULT_WORKERS, compute_all_stats
 
 #: Offending ids (and values) kept per failed expectation.
 SAMPLE_SIZE = 5
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of one named expectation (all GX expectations sharing the name, merged)."""
-
-    name: str
-    table: str
-    success: bool
-    unexpected_count: int
-    element_count: int
-    sample_ids: tuple[str, ...]
-    sample_values: tuple[str, ...]
-    description: str
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """Every expectation's outcome for one data set; ``ok`` when all of them hold."""
-
-    root: Path
-    suite: str
-    kind: str
-    num_records: int
-    outcomes: tuple[Outcome, ...]
-    seconds: float
-    skipped: tuple[str, ...] = field(default_factory=tuple)  # checks whose table is empty
-
-    @property
-    def ok(self) -> bool:
-        return all(outcome.success for outcome in self.outcomes)
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if not outcome.success]
-
-    @property
-    def failed_names(self) -> set[str]:
-        return {outcome.name for outcome in self.failures}
-
-    def summary_lines(self) -> list[str]:
-        """One line per failed expectation: name, count and a few offending ids."""
-        lines = []
-        for outcome in self.failures:
-            ids = ", ".join(outcome.sample_ids) or "-"
-            detail = f"error: {outcome.error}" if outcome.error else f"e.g. {ids}"
-            lines.append(
-                f"FAILED {outcome.name}: {outcome.unexpected_count} of {outcome.element_count} "
-                f"{outcome.table} ({outcome.description}); {detail}"
-            )
-        return lines
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -258,7 +203,7 @@ def validate_dataset(
     """Check the data set folder ``root`` against a suite ("auto" picks it from the manifest).
 
     Raises :class:`~text_recognizer.errors.ManifestError` when there is no readable manifest,
-    and :class:`~text_recognizer.validation.expectations.SuiteError` for an unknown suite.
+    and :class:`~text_recognizer.validation.suites.SuiteError` for an unknown suite.
     """
     start = time.perf_counter()
     root = Path(root)
@@ -293,61 +238,3 @@ def validate_dataset(
     if report is not None:
         write_html_report(result, report)
     return result
-
-
-# -- HTML -------------------------------------------------------------------------------------
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-tr.fail td { background: #fde8e8; } tr.pass td.status { color: #1a7f37; }
-tr.fail td.status { color: #b42318; font-weight: bold; }
-code { font-size: 90%; }
-"""
-
-
-def render_html(report: ValidationReport) -> str:
-    """A self-contained page: a summary, then one row per expectation with offending ids."""
-    esc = html.escape
-    status = "PASSED" if report.ok else f"FAILED ({len(report.failures)} expectation(s))"
-    rows = []
-    for outcome in sorted(report.outcomes, key=lambda o: (o.success, o.table)):
-        css = "pass" if outcome.success else "fail"
-        ids = ", ".join(f"<code>{esc(i)}</code>" for i in outcome.sample_ids)
-        values = ", ".join(f"<code>{esc(v[:80])}</code>" for v in outcome.sample_values)
-        error = f"<br>error: {esc(outcome.error)}" if outcome.error else ""
-        rows.append(
-            f'<tr class="{css}"><td>{esc(outcome.name)}</td><td class="status">'
-            f'{"pass" if outcome.success else "FAIL"}</td><td>{esc(outcome.table)}</td>'
-            f"<td>{outcome.unexpected_count} / {outcome.element_count}</td>"
-            f"<td>{esc(outcome.description)}{error}</td><td>{ids}</td><td>{values}</td></tr>"
-        )
-    skipped = ", ".join(esc(name) for name in report.skipped) or "none"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Data validation: {esc(str(report.root))}</title><style>{_STYLE}</style></head>
-<body>
-<h1>Data validation: {esc(status)}</h1>
-<table>
-<tr><th>data set</th><td><code>{esc(str(report.root))}</code></td></tr>
-<tr><th>suite</th><td>{esc(report.suite)} ({esc(report.kind)})</td></tr>
-<tr><th>records</th><td>{report.num_records}</td></tr>
-<tr><th>expectations</th><td>{len(report.outcomes)} checked, {len(report.failures)} failed;
-not applicable: {skipped}</td></tr>
-<tr><th>time</th><td>{report.seconds:.1f} s</td></tr>
-</table>
-<h2>Expectations</h2>
-<table>
-<tr><th>name</th><th>status</th><th>table</th><th>unexpected / checked</th><th>what it means</th>
-<th>offending ids</th><th>offending values</th></tr>
-{''.join(rows)}
-</table>
-</body></html>
-"""
-
-
-def write_html_report(report: ValidationReport, path: str | os.PathLike) -> None:
-    """Write :func:`render_html` to ``path`` atomically."""
-    atomic_write_text(path, render_html(report))
