@@ -1,5 +1,5 @@
 """Every property test file, and every training sanity test on the real models, catches a
-planted bug (scripts/property_mutants.py).
+planted bug (scripts/planted_bugs.py, run by scripts/property_mutants.py).
 
 The fast tests keep the list of planted bugs in step with the code; the slow one plants each bug
 in a copy of the repository and checks that its test fails there.
@@ -11,12 +11,9 @@ import ast
 
 import pytest
 
+from scripts.planted_bugs import MUTANTS, PROPERTY_TESTS, SANITY_TESTS, Mutant
 from scripts.property_mutants import (
-    MUTANTS,
-    PROPERTY_TESTS,
     REPO_ROOT,
-    SANITY_TESTS,
-    Mutant,
     check_passed,
     mutant_status,
     planted_source,

@@ -31,8 +31,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from text_recognizer.data.preprocess import Batch, Preprocessor, Sample
-from text_recognizer.testing.memorize import (
-    MemorizationResult,
+from text_recognizer.testing.memorize import MemorizationResult
+from text_recognizer.testing.memorize_history import (
     append_history,
     history_record,
     read_baseline,

@@ -16,14 +16,16 @@ from text_recognizer.models import preset
 from text_recognizer.testing.memorize import (
     MemorizationResult,
     Mismatch,
-    append_history,
     disable_dropout,
-    history_record,
     memorize,
+    summarize_losses,
+)
+from text_recognizer.testing.memorize_history import (
+    append_history,
+    history_record,
     read_baseline,
     record_baseline,
     regression_problem,
-    summarize_losses,
 )
 
 #: The tiny paragraph model reads a 256 x 256 canvas here: same code, a quarter of the pixels

@@ -28,19 +28,23 @@ from text_recognizer.testing.sanity import (
     Probe,
     SanityCheckFailed,
     check_all_finite,
-    check_batch_independence,
-    check_checkpoint_round_trip,
-    check_eval_is_deterministic,
     check_every_parameter_learns,
-    check_gradients_fresh_each_step,
     check_initial_loss,
     check_no_unused_parameters,
-    check_same_losses,
     check_step_updates_trainable_only,
-    check_weights_unchanged,
-    fit_steps,
     lit_model_probe,
     uniform_loss,
+)
+from text_recognizer.testing.sanity_eval import (
+    check_batch_independence,
+    check_eval_is_deterministic,
+)
+from text_recognizer.testing.sanity_runs import (
+    check_checkpoint_round_trip,
+    check_gradients_fresh_each_step,
+    check_same_losses,
+    check_weights_unchanged,
+    fit_steps,
 )
 
 SANITY_CANVAS = 128

@@ -55,13 +55,13 @@ def test_model_card_markdown_ends_with_exactly_one_newline(staged_lines):
 def test_failed_parity_aborts_staging_without_leaving_a_folder(
     line_checkpoint, tmp_path, monkeypatch
 ):
-    from text_recognizer import export
+    from text_recognizer import export_parity
     from text_recognizer.training.stage import stage
 
     def broken(model, images, widths, backends, *args, **kwargs):
-        return [export.ParityResult("onnx", "forward", 0.5, False)]
+        return [export_parity.ParityResult("onnx", "forward", 0.5, False)]
 
-    monkeypatch.setattr(export, "check_parity", broken)
+    monkeypatch.setattr(export_parity, "check_parity", broken)
     out = tmp_path / "staged"
     with pytest.raises(ExportParityError, match="onnx forward"):
         stage(line_checkpoint, out, images=[render_fake("lines", 0)[0]])

@@ -48,7 +48,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     if args.dataset == "iam":
-        from text_recognizer.data.iam import download_iam
+        from text_recognizer.data.iam_download import download_iam
 
         paths = download_iam(args.dir, url=args.url, sha256=args.sha256)
     else:

@@ -4,28 +4,21 @@ Each ``check_*`` raises :class:`SanityCheckFailed` (an ``AssertionError``, so py
 a failed assertion) with a message naming what is wrong, and returns nothing useful otherwise.
 They drive a model through a :class:`Probe` (its loss and its per-sample outputs on a batch), so
 the same checks run on the LightningModules (:func:`lit_model_probe`) and on small hand-made
-modules in the tests that plant each bug on purpose.
+modules in the tests that plant each bug on purpose. This module holds the probe and the checks
+of the loss at initialisation, gradients and optimizer steps; :mod:`sanity_eval` the checks of
+evaluation mode and :mod:`sanity_runs` those that need a Lightning run.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
-from lightning.pytorch import Callback, LightningModule
+from lightning.pytorch import LightningModule
 from torch import nn
-
-from text_recognizer.testing.memorize import (
-    LossRecorder,
-    disable_dropout,
-    quiet_trainer,
-    repeated_batch_loader,
-    set_learning_rate,
-)
 
 Batch = dict[str, Any]
 
@@ -71,7 +64,7 @@ def lit_model_probe(lit_model: LightningModule) -> Probe:
     return Probe(module=lit_model, loss=lit_model.compute_loss, outputs=outputs)
 
 
-def _fail(problem: str, names: Sequence[str], limit: int = 8) -> None:
+def fail(problem: str, names: Sequence[str], limit: int = 8) -> None:
     if names:
         shown = ", ".join(names[:limit]) + (
             f" and {len(names) - limit} more" if len(names) > limit else ""
@@ -83,7 +76,7 @@ def _trainable(module: nn.Module) -> list[tuple[str, nn.Parameter]]:
     return [(name, p) for name, p in module.named_parameters() if p.requires_grad]
 
 
-def _snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
+def snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in module.named_parameters()}
 
 
@@ -162,7 +155,7 @@ def check_no_unused_parameters(probe: Probe, batch: Batch) -> None:
     """
     probe.module.train()
     _backward(probe, batch)
-    _fail(
+    fail(
         "are unused (no gradient after backward)",
         [name for name, p in _trainable(probe.module) if p.grad is None],
     )
@@ -184,12 +177,12 @@ def check_every_parameter_learns(
     optimizer.step()
     _backward(probe, batch)
     trainable = _trainable(probe.module)
-    _fail("get no gradient", [name for name, p in trainable if p.grad is None])
-    _fail(
+    fail("get no gradient", [name for name, p in trainable if p.grad is None])
+    fail(
         "get a NaN/Inf gradient",
         [name for name, p in trainable if not bool(torch.isfinite(p.grad).all())],
     )
-    _fail("get an all-zero gradient", [name for name, p in trainable if not bool(p.grad.any())])
+    fail("get an all-zero gradient", [name for name, p in trainable if not bool(p.grad.any())])
 
 
 def freeze(module: nn.Module, prefixes: Iterable[str]) -> list[str]:
@@ -222,18 +215,18 @@ def check_step_updates_trainable_only(
     frozen_names = set(freeze(probe.module, frozen))
     optimizer = make_optimizer()
     probe.module.train()
-    initial = _snapshot(probe.module)
+    initial = snapshot(probe.module)
     _backward(probe, batch)
     optimizer.step()
-    before = _snapshot(probe.module)
+    before = snapshot(probe.module)
     _backward(probe, batch)
     optimizer.step()
-    after = _snapshot(probe.module)
-    _fail(
+    after = snapshot(probe.module)
+    fail(
         "did not change after an optimizer step",
         [n for n in after if n not in frozen_names and torch.equal(before[n], after[n])],
     )
-    _fail(
+    fail(
         "are frozen but changed",
         [n for n in sorted(frozen_names) if not torch.equal(initial[n], after[n])],
     )
@@ -249,7 +242,7 @@ def check_all_finite(probe: Probe, batch: Batch) -> None:
     loss = _backward(probe, batch)
     if not math.isfinite(float(loss.detach())):
         raise SanityCheckFailed(f"loss is {float(loss.detach())}")
-    _fail(
+    fail(
         "have NaN/Inf gradients",
         [
             name
@@ -257,182 +250,3 @@ def check_all_finite(probe: Probe, batch: Batch) -> None:
             if p.grad is not None and not bool(torch.isfinite(p.grad).all())
         ],
     )
-
-
-# -- batch independence and evaluation --------------------------------------------------------
-
-
-def calibrate_batchnorm(probe: Probe, batch: Batch) -> int:
-    """Set every BatchNorm's running statistics to those of ``batch``; returns how many.
-
-    A fresh model's running statistics (mean 0, variance 1) do not normalise anything, so in
-    eval mode its activations grow layer after layer until attention saturates onto blank
-    regions and some outputs stop depending on the image at all. Calibrating first makes an
-    eval-mode check see the model as it behaves once trained.
-    """
-    norms = [m for m in probe.module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    momenta = [norm.momentum for norm in norms]
-    for norm in norms:
-        norm.reset_running_stats()
-        norm.momentum = None  # cumulative average: one pass sets the batch's statistics
-    probe.module.train()
-    try:
-        with torch.no_grad():
-            probe.outputs(batch)
-    finally:
-        for norm, momentum in zip(norms, momenta):
-            norm.momentum = momentum
-    return len(norms)
-
-
-def check_batch_independence(
-    probe: Probe, batch: Batch, samples: Optional[Sequence[int]] = None
-) -> None:
-    """In eval mode, sample ``i``'s output depends on sample ``i``'s input and no other's.
-
-    For each ``i`` the gradient of ``outputs[i].sum()`` with respect to the whole input batch
-    must be non-zero in row ``i`` and exactly zero in every other row. A reshape or view that
-    mixes the batch dimension with another one (``(B, C, T) -> (T, B, C)`` by ``view``
-    instead of ``permute``) fails this; BatchNorm in train mode would too, hence eval mode
-    (after :func:`calibrate_batchnorm`, which changes the module's running statistics).
-    """
-    calibrate_batchnorm(probe, batch)
-    probe.module.eval()
-    key = probe.input_key
-    inputs = batch[key].detach().clone().requires_grad_(True)
-    outputs = probe.outputs({**batch, key: inputs})
-    size = inputs.shape[0]
-    if size < 2:
-        raise ValueError("batch independence needs a batch of at least 2 samples")
-    problems = []
-    for i in samples if samples is not None else range(size):
-        (grad,) = torch.autograd.grad(
-            outputs[i].sum(), inputs, retain_graph=True, allow_unused=True
-        )
-        if grad is None:  # the input is not in the graph at all (e.g. detached)
-            grad = torch.zeros_like(inputs)
-        leaks = [j for j in range(size) if j != i and bool(grad[j].any())]
-        if leaks:
-            problems.append(f"output {i} depends on input(s) {leaks}")
-        if not bool(grad[i].any()):
-            problems.append(f"output {i} does not depend on its own input")
-    if problems:
-        raise SanityCheckFailed("samples are not independent: " + "; ".join(problems))
-
-
-def check_eval_is_deterministic(probe: Probe, batch: Batch) -> None:
-    """Two eval-mode forward passes give identical outputs (no dropout or noise left on)."""
-    probe.module.eval()
-    with torch.no_grad():
-        first, second = probe.outputs(batch), probe.outputs(batch)
-    if not torch.equal(first, second):
-        difference = float((first - second).abs().max())
-        raise SanityCheckFailed(
-            f"eval-mode outputs differ between two identical calls (max |diff| {difference:.3g}):"
-            " something random (dropout?) is active in eval mode"
-        )
-
-
-# -- Lightning runs ---------------------------------------------------------------------------
-
-
-class GradientNormRecorder(Callback):
-    """The global gradient norm just before each optimizer step."""
-
-    def __init__(self) -> None:
-        self.norms: list[float] = []
-
-    def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
-        grads = [p.grad.detach().flatten() for p in pl_module.parameters() if p.grad is not None]
-        self.norms.append(float(torch.cat(grads).norm()) if grads else 0.0)
-
-
-@dataclass(frozen=True)
-class TrainingRun:
-    """What a short Lightning run left behind (see :func:`fit_steps`)."""
-
-    losses: tuple[float, ...]
-    gradient_norms: tuple[float, ...]
-    before: dict[str, torch.Tensor]
-    after: dict[str, torch.Tensor]
-
-
-def fit_steps(
-    lit_model: LightningModule,
-    batch: Batch,
-    steps: int,
-    lr: Optional[float] = None,
-    without_dropout: bool = False,
-    checkpoint: Optional[Path] = None,
-) -> TrainingRun:
-    """Train ``lit_model`` for ``steps`` steps on ``batch`` with the real Lightning loop.
-
-    ``lr`` overrides the learning rate; ``checkpoint`` saves a checkpoint at the end. The
-    model comes back detached from the Trainer.
-    """
-    if without_dropout:
-        disable_dropout(lit_model)
-    if lr is not None:
-        set_learning_rate(lit_model, lr)
-    losses, norms = LossRecorder(), GradientNormRecorder()
-    before = _snapshot(lit_model)
-    trainer = quiet_trainer(steps, [losses, norms])
-    trainer.fit(lit_model, train_dataloaders=repeated_batch_loader(batch, steps))
-    if checkpoint is not None:
-        trainer.save_checkpoint(checkpoint)
-    # Hand the model back detached, as a served model is: the paragraph model decodes with a
-    # validation-only length cap while a Trainer is attached.
-    lit_model.trainer = None
-    return TrainingRun(tuple(losses.losses), tuple(norms.norms), before, _snapshot(lit_model))
-
-
-def check_weights_unchanged(run: TrainingRun) -> None:
-    """Every parameter equals its value before the run (used with ``lr=0``).
-
-    Buffers are not compared: BatchNorm's running statistics legitimately move in train mode.
-    """
-    _fail(
-        "changed during a run with learning rate 0",
-        [name for name in run.after if not torch.equal(run.before[name], run.after[name])],
-    )
-
-
-def check_gradients_fresh_each_step(run: TrainingRun, rtol: float = 1e-4) -> None:
-    """With ``lr=0``, dropout off and the same batch, every step's gradient is the same.
-
-    If gradients are not cleared between steps (a dropped ``zero_grad``) step ``k`` sees
-    ``k`` times the first gradient, and the norm grows step after step.
-    """
-    norms = run.gradient_norms
-    if len(norms) < 2:
-        raise ValueError("needs a run of at least 2 steps")
-    if not all(math.isclose(norm, norms[0], rel_tol=rtol) for norm in norms[1:]):
-        raise SanityCheckFailed(
-            "gradient norms differ between identical steps with lr=0 "
-            f"({', '.join(f'{n:.6g}' for n in norms)}): gradients accumulate across steps "
-            "(zero_grad missing?)"
-        )
-
-
-def check_same_losses(first: TrainingRun, second: TrainingRun) -> None:
-    """Two runs from the same seed produced exactly the same losses."""
-    if first.losses != second.losses:
-        raise SanityCheckFailed(
-            f"same seed, different losses: {list(first.losses)} vs {list(second.losses)}"
-        )
-
-
-def check_checkpoint_round_trip(
-    lit_model: LightningModule, reloaded: nn.Module, batch: Batch, probe_of=lit_model_probe
-) -> None:
-    """The reloaded model's eval outputs and decoded texts equal the original's exactly."""
-    original, copy = probe_of(lit_model), probe_of(reloaded)
-    original.module.eval()
-    copy.module.eval()
-    with torch.no_grad():
-        if not torch.equal(original.outputs(batch), copy.outputs(batch)):
-            raise SanityCheckFailed("outputs after a checkpoint save + load differ from before")
-        expected = [item.text for item in lit_model.decode_batch(batch)]
-        got = [item.text for item in reloaded.decode_batch(batch)]
-    if expected != got:
-        raise SanityCheckFailed(f"predictions after save + load differ: {expected} vs {got}")

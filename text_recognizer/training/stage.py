@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import torch
 from PIL import Image
 
-from text_recognizer import __version__, export
+from text_recognizer import __version__, export, export_parity
 from text_recognizer.data.preprocess import Preprocessor, Sample
 from text_recognizer.errors import StagedModelError
 from text_recognizer.io import atomic_write_text, sha256_file
@@ -37,6 +37,7 @@ from text_recognizer.staging import (
     parameter_count,
     plain,
 )
+from text_recognizer.training.model_card import card_markdown
 
 #: Exported formats a staged folder can keep besides ``model.pt``.
 FORMATS = ("torchscript", "onnx")
@@ -48,7 +49,7 @@ class StageReport:
 
     folder: Path
     card: dict[str, Any]
-    parity: list[export.ParityResult]
+    parity: list[export_parity.ParityResult]
 
 
 def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Image], str]:
@@ -145,65 +146,6 @@ def _evaluate_staged(
     return evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
 
 
-def _evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
-    from text_recognizer.evaluation import MAX_WRITER_ROWS
-
-    if not evaluation:
-        return ""
-    held_out = set(evaluation["held_out_writers"])
-    by_writer = evaluation["by_writer"]
-    unseen = [w for w in by_writer if w in held_out]
-    writers = ", ".join(by_writer) or "unknown"
-    text = (
-        f"Staged model on the test split of `{evaluation['data']}` "
-        f"({evaluation['samples']:,} {evaluation['kind']}; writers: {writers}; "
-        f"{len(unseen)} of {len(by_writer)} unseen in training): "
-        f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}, "
-        f"{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample on the staging host.\n\n"
-    )
-    if 1 < len(by_writer) <= MAX_WRITER_ROWS:
-        text += "| writer | unseen | samples | CER | WER |\n|---|---|---|---|---|\n" + "".join(
-            f"| {writer or '(none)'} | {'yes' if writer in held_out else 'no'} | "
-            f"{score['samples']:,} | {score['cer']:.2%} | {score['wer']:.2%} |\n"
-            for writer, score in by_writer.items()
-        )
-        text += "\n"
-    return text
-
-
-def _card_markdown(card: dict[str, Any]) -> str:
-    def rows(mapping: dict[str, Any]) -> str:
-        if not mapping:
-            return "_none recorded_\n"
-        return "".join(f"| {key} | {value} |\n" for key, value in mapping.items())
-
-    files = {name: f"{info['bytes']:,} bytes" for name, info in card["files"].items()}
-    parity = card["export"]["parity"]
-    checks = "".join(
-        f"| {item['backend']} | {item['part']} | {item['max_abs_diff']:.2e} | "
-        f"{'pass' if item['passed'] else 'FAIL'} |\n"
-        for item in parity["results"]
-    )
-    text = (
-        f"# Model card: {card['name']}\n\n"
-        f"Version `{card['version']}`, staged {card['created']} from git revision "
-        f"`{card['git_revision']}` (text-recognizer {card['package_version']}, "
-        f"torch {card['torch_version']}).\n\n"
-        f"A **{card['kind']}** recognizer ({card['architecture']}, "
-        f"{card['parameters']:,} parameters).\n\n"
-        f"## Data\n\n| key | value |\n|---|---|\n{rows(card['data'])}\n"
-        f"## Metrics\n\n| metric | value |\n|---|---|\n{rows(card['metrics'])}\n"
-        + _evaluation_markdown(card.get("evaluation"))
-        + f"## Training\n\n| key | value |\n|---|---|\n{rows(card['training'])}\n"
-        f"## Files\n\n| file | size |\n|---|---|\n{rows(files)}\n"
-        f"## Export parity\n\nExported outputs vs eager on {parity['samples']} images "
-        f"({parity['source']}); tolerance |a - b| <= {parity['atol']} + {parity['rtol']} * |b|.\n\n"
-        f"| backend | part | max abs diff | result |\n|---|---|---|---|\n{checks}\n"
-        + "".join(f"- {note}\n" for note in parity["notes"])
-    )
-    return text.rstrip("\n") + "\n"  # one final newline, as the repository's file hooks want
-
-
 def stage(
     checkpoint: str | os.PathLike,
     out: str | os.PathLike,
@@ -258,15 +200,17 @@ def stage(
             images, source = list(images), "caller-supplied images"
         batch = _batch(kind, images)
         backends, notes = _backends(staged, scratch)
-        results = export.check_parity(staged.model, batch["images"], batch["widths"], backends)
-        single = export.check_parity(
+        results = export_parity.check_parity(
+            staged.model, batch["images"], batch["widths"], backends
+        )
+        single = export_parity.check_parity(
             staged.model, batch["images"][:1], batch["widths"][:1], backends
         )
         results += [
-            export.ParityResult(r.backend, f"{r.part} (batch 1)", r.max_abs_diff, r.passed)
+            export_parity.ParityResult(r.backend, f"{r.part} (batch 1)", r.max_abs_diff, r.passed)
             for r in single
         ]
-        export.require_parity(results)
+        export_parity.require_parity(results)
         metrics = dict(metadata["metrics"])
         evaluation = None
         if eval_data is not None:
@@ -308,8 +252,8 @@ def stage(
                 "onnx": export.onnx_files(staged.model),
                 "onnx_opset": export.ONNX_OPSET,
                 "parity": {
-                    "atol": export.PARITY_ATOL,
-                    "rtol": export.PARITY_RTOL,
+                    "atol": export_parity.PARITY_ATOL,
+                    "rtol": export_parity.PARITY_RTOL,
                     "samples": len(images),
                     "source": source,
                     "results": [asdict(result) for result in results],
@@ -331,7 +275,7 @@ def stage(
             if path.is_file()
         }
         atomic_write_text(scratch / CARD_JSON, json.dumps(card, indent=2) + "\n")
-        atomic_write_text(scratch / CARD_MARKDOWN, _card_markdown(card))
+        atomic_write_text(scratch / CARD_MARKDOWN, card_markdown(card))
         out.mkdir(parents=True, exist_ok=True)
         # model.pt last: a reader that finds it finds every other file of this staging.
         for path in sorted(scratch.iterdir(), key=lambda item: item.name == MODEL_FILE):
