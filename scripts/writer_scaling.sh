@@ -18,7 +18,7 @@ mkdir -p "$out"
 for count in "${counts[@]}"; do
   run="$out/writers-$count"
   if [ ! -f "$run/results.json" ]; then
-    $cli train --config training/configs/lines_default.yaml --data-dir "$data" \
+    $cli train --config lines_default --data-dir "$data" \
       --train-writers "$count" --max-steps "$steps" --out "$run" --no-test
   fi
   if [ ! -f "$run/evaluation.json" ]; then

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-pytest_plugins = ["text_recognizer.quality.pytest_plugin"]
+pytest_plugins = ["text_recognizer.testing.pytest_plugin", "tests.staged_models"]
 
 #: The checkout's root, for tests that read its files (pyproject.toml, scripts/, configs).
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -60,8 +60,16 @@ def _visible(
     return tuple(i for i, _ in kept), tuple(c for _, c in kept)
 
 
-def _geometric_mean(log_prob: float, steps: int) -> float:
-    return math.exp(log_prob / steps) if steps > 0 else 1.0
+def geometric_mean(log_total: float, count: int) -> float:
+    """Geometric mean of ``count`` probabilities whose logs sum to ``log_total``: a path's
+    per-step probability, or a page's mean line confidence. 1.0 for none (nothing doubtful).
+
+    >>> geometric_mean(math.log(0.25) + math.log(1.0), 2), geometric_mean(0.0, 0)
+    (0.5, 1.0)
+    >>> geometric_mean(-math.inf, 3)  # one step of probability 0
+    0.0
+    """
+    return math.exp(log_total / count) if count > 0 else 1.0
 
 
 def tempered(log_probs: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
@@ -254,7 +262,7 @@ def _finish(tokens: list[int], token_log_probs: list[float], vocab: Vocabulary) 
     shown, confidences = _visible(tokens, [math.exp(x) for x in scored[: len(tokens)]], vocab)
     return Decoded(
         text=vocab.decode(shown),
-        confidence=_geometric_mean(log_prob, len(scored)),
+        confidence=geometric_mean(log_prob, len(scored)),
         log_prob=log_prob,
         char_confidences=confidences,
         indices=tuple(tokens),

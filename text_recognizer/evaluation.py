@@ -18,6 +18,7 @@ from typing import Any
 from text_recognizer.calibration import assess
 from text_recognizer.data.manifest import SPLITS, read_manifest
 from text_recognizer.errors import ManifestError
+from text_recognizer.metrics import character_error_rate, word_error_rate
 from text_recognizer.recognizer import Recognizer
 
 #: Above this many writers (IAM's test split has hundreds) reports list none one by one.
@@ -35,7 +36,7 @@ class WriterScore:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Corpus-level error rates of one split (see :mod:`text_recognizer.lit_models.metrics`)."""
+    """Corpus-level error rates of one split (see :mod:`text_recognizer.metrics`)."""
 
     data: str
     split: str
@@ -59,12 +60,11 @@ class Evaluation:
 
 def _score(predictions: list[str], references: list[str]) -> WriterScore:
     """Corpus-level CER/WER of aligned predictions and references."""
-    from text_recognizer.lit_models.metrics import ErrorRates
-
-    rates = ErrorRates()
-    rates.update(predictions, references)
-    values = rates.compute()
-    return WriterScore(len(references), float(values["cer"]), float(values["wer"]))
+    return WriterScore(
+        len(references),
+        character_error_rate(predictions, references),
+        word_error_rate(predictions, references),
+    )
 
 
 def evaluate_folder(

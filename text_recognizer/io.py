@@ -1,13 +1,18 @@
-"""Atomic file writes and hashing: an interrupted run never leaves a half-written file behind."""
+"""Atomic file writes, hashing and PNG encoding: an interrupted run never leaves a half-written
+file behind, and equal images always give equal bytes."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def _current_umask() -> int:
@@ -48,6 +53,18 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
+
+
+def encode_png(image: Image.Image, optimize: bool = False) -> bytes:
+    """Lossless PNG bytes of ``image``; the same image always gives the same bytes.
+
+    The default compresses lightly (fast, for data sets of many thousands of images);
+    ``optimize=True`` makes the smallest file, for the few images committed to the repository.
+    """
+    buffer = io.BytesIO()
+    options = {"optimize": True} if optimize else {"optimize": False, "compress_level": 1}
+    image.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
 
 
 def sha256_bytes(data: bytes) -> str:

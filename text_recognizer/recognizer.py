@@ -29,7 +29,7 @@ from text_recognizer.data.preprocess import (
     page_of,
     validate_image_size,
 )
-from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
+from text_recognizer.errors import InvalidImageError, StagedModelError
 from text_recognizer.export import (
     ONNX_DECODER_FILE,
     ONNX_FILE,
@@ -41,13 +41,13 @@ from text_recognizer.export import (
     unstack_keys_values,
 )
 from text_recognizer.models.paragraph_transformer import KeyValue
+from text_recognizer.modes import normalize_mode
 from text_recognizer.prediction import Prediction
 from text_recognizer.segmentation import crop_lines, text_row_cores
 from text_recognizer.staging import DEFAULT_MODEL_DIR, StagedModel, load_staged, staged_folders
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike, bytes, bytearray, BinaryIO]
-MODES = ("auto", "lines", "paragraphs")
 BACKENDS = ("eager", "torchscript", "onnx")
 #: Below this width/height ratio an image is a paragraph whatever its ink profile shows.
 MIN_LINE_ASPECT = 2.5
@@ -343,8 +343,7 @@ class Recognizer:
         return "paragraphs" not in self.models and "lines" in self.models
 
     def _kind_for(self, page: Page, mode: str) -> str:
-        if mode not in MODES:
-            raise ModelInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        mode = normalize_mode(mode)
         if mode == "auto":
             return choose_kind(page, self.readable_kinds)
         if mode not in self.readable_kinds:

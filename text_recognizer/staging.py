@@ -3,7 +3,7 @@
 A staged folder holds ``model.pt`` (plain types only, so ``torch.load(weights_only=True)``
 can read it without executing pickled code), ``model.ts`` and ``model.onnx`` (plus
 ``model.decoder.onnx`` for paragraphs; see :mod:`text_recognizer.export`), and
-``model_card.json`` / ``model_card.md``. Writing one is :func:`training.stage_model.stage`;
+``model_card.json`` / ``model_card.md``. Writing one is :func:`text_recognizer.training.stage.stage`;
 this module only defines the format, so inference never imports training code.
 """
 

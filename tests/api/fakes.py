@@ -20,7 +20,7 @@ from PIL import Image
 from text_recognizer.errors import InvalidImageError, ModelInputError
 from text_recognizer.prediction import Prediction
 
-#: The recognizer's modes (text_recognizer.recognizer.MODES); the API's are line|paragraph|auto.
+#: What the recognizer receives: the documented spellings only (text_recognizer.modes.MODES).
 RECOGNIZER_MODES = ("auto", "lines", "paragraphs")
 #: Images this wide make the fake raise, to test error isolation and the 500 path.
 INVALID_WIDTH = 13

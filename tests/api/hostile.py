@@ -358,13 +358,13 @@ def measure(options: Sequence[str] = ()) -> Measurements:
 
 
 def line_png(text: str = "A MOVE to stop Mr. Gaitskell") -> bytes:
-    from training.load_test import line_image_png
+    from scripts.load_test import line_image_png
 
     return line_image_png(text)
 
 
 def _load_test(url: str) -> dict[str, Any]:
-    from training.load_test import run_load
+    from scripts.load_test import run_load
 
     results = asyncio.run(run_load(url, clients=4, requests=200, duration_s=120, bad_fraction=0.2))
     return results.summary()

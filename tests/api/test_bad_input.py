@@ -227,5 +227,5 @@ def test_an_unknown_mode_quotes_only_the_start_of_the_value() -> None:
 
     assert str(refused.value) == (
         "unknown mode 'sidewayssidewayssidewayssidewayssideways'... (800 characters); "
-        "expected one of line, paragraph, auto"
+        "expected one of auto, lines, paragraphs"
     )

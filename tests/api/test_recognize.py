@@ -52,13 +52,14 @@ def test_raw_image_body_is_accepted(client) -> None:
         ),
         lambda c, img: c.post("/v1/recognize", json={"image": data_url(img), "mode": "paragraph"}),
         lambda c, img: c.post("/v1/recognize?mode=paragraph", files={"file": ("a.png", img)}),
+        lambda c, img: c.post("/v1/recognize?mode=Paragraphs", files={"file": ("a.png", img)}),
     ],
-    ids=["form-field", "json-field", "query-parameter"],
+    ids=["form-field", "json-field", "query-parameter", "documented-plural"],
 )
-def test_mode_reaches_the_recognizer(client, recognizer, send) -> None:
+def test_mode_reaches_the_recognizer_in_its_documented_spelling(client, recognizer, send) -> None:
     response = send(client, encoded_image())
 
-    assert response.json()["mode"] == "paragraph"
+    assert response.json()["mode"] == "paragraphs"
     assert response.json()["kind"] == "paragraphs"
     assert recognizer.modes == ["paragraphs"]  # the recognizer's name for the same mode
 

@@ -22,13 +22,9 @@ from tests.data.miniature_archives import (
     write_iam_official,
     write_tgz,
 )
-from text_recognizer.data.iam import (
-    IamForm,
-    IamLine,
-    parse_form_xml,
-    prepare_iam,
-    writer_splits,
-)
+from text_recognizer.data.iam import prepare_iam
+from text_recognizer.data.iam_forms import IamForm, IamLine, parse_form_xml
+from text_recognizer.data.iam_splits import writer_splits
 from text_recognizer.data.manifest import read_manifest
 from text_recognizer.errors import DataSetLayoutError
 from text_recognizer.io import sha256_file
@@ -278,7 +274,8 @@ def test_real_task_split_files_list_the_published_line_counts(tmp_path: Path) ->
     """The official split (no account needed): 6161 / 900 / 940 / 1861 lines."""
     from text_recognizer.data.archive import extract_archive
     from text_recognizer.data.download import download
-    from text_recognizer.data.iam import IAM_TASK_FILE, read_split_file
+    from text_recognizer.data.iam_download import IAM_TASK_FILE
+    from text_recognizer.data.iam_splits import read_split_file
 
     archive = download(IAM_TASK_FILE.url, tmp_path / IAM_TASK_FILE.filename)
     folder = extract_archive(archive, tmp_path / "task")

@@ -35,7 +35,7 @@ from text_recognizer.vocab import DEFAULT_VOCABULARY
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 
-from text_recognizer.quality import strategies  # noqa: E402
+from text_recognizer.testing import strategies  # noqa: E402
 
 
 @pytest.fixture

@@ -39,6 +39,19 @@ def test_predict_prints_text_and_confidence(staged_lines, line_files, capsys):
     assert out.startswith(f"{line_files[0]} (lines, confidence ")
 
 
+@pytest.mark.parametrize("mode", ["line", "lines"])
+def test_predict_accepts_both_spellings_of_the_mode(staged_lines, line_files, capsys, mode):
+    args = ["predict", line_files[0], "--model", str(staged_lines.folder), "--mode", mode, "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "lines"
+
+
+def test_predict_refuses_an_unknown_mode_naming_the_choices(staged_lines, line_files, capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", line_files[0], "--model", str(staged_lines.folder), "--mode", "words"])
+    assert "expected one of auto, lines, paragraphs" in capsys.readouterr().err
+
+
 def test_predict_on_an_unreadable_file_is_a_clean_error(staged_lines, tmp_path, capsys):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"definitely not a png")

@@ -1,6 +1,6 @@
 """Exported TorchScript/ONNX models match the eager model within the stated tolerance.
 
-The tolerance (``export.PARITY_ATOL``/``PARITY_RTOL``) is documented in the export module.
+The tolerance (``export_parity.PARITY_ATOL``/``PARITY_RTOL``) is documented in the export module.
 These checks use shapes the export never saw, so a size frozen by tracing would fail them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from text_recognizer import export
+from text_recognizer import export, export_parity
 from text_recognizer.errors import ExportParityError
 from text_recognizer.staging import load_staged
 
@@ -25,7 +25,9 @@ def test_torchscript_lines_match_eager_on_unseen_shapes(staged_lines):
     staged = load_staged(staged_lines.folder)
     scripted = export.load_torchscript(staged_lines.folder / "model.ts")
     images, widths = line_batch([37, 250, 129])
-    results = export.check_parity(staged.model, images, widths, {"ts": {"forward": scripted}})
+    results = export_parity.check_parity(
+        staged.model, images, widths, {"ts": {"forward": scripted}}
+    )
     assert all(result.passed for result in results), results
 
 
@@ -35,7 +37,9 @@ def test_onnx_lines_match_eager_on_unseen_shapes(staged_lines):
     runner = export.onnx_runner(export.onnx_session(staged_lines.folder / "model.onnx"))
     for widths in ([37, 250, 129], [500]):
         images, lengths = line_batch(widths)
-        results = export.check_parity(staged.model, images, lengths, {"onnx": {"forward": runner}})
+        results = export_parity.check_parity(
+            staged.model, images, lengths, {"onnx": {"forward": runner}}
+        )
         assert all(result.passed for result in results), results
 
 
@@ -53,7 +57,7 @@ def test_paragraph_exports_match_eager_over_decoder_steps(staged_paragraphs):
         },
     }
     images = torch.rand(3, 1, 512, 512)
-    results = export.check_parity(staged.model, images, None, backends, steps=5)
+    results = export_parity.check_parity(staged.model, images, None, backends, steps=5)
     assert [result.backend for result in results] == ["torchscript", "onnx"]
     assert all(result.passed for result in results), results
 
@@ -64,7 +68,9 @@ def test_parity_check_catches_a_model_with_other_weights(staged_lines):
     with torch.no_grad():
         other.head.weight.mul_(1.05)  # a bias shift would cancel in log_softmax
     images, widths = line_batch([64, 90])
-    results = export.check_parity(staged.model, images, widths, {"other": {"forward": other}})
+    results = export_parity.check_parity(
+        staged.model, images, widths, {"other": {"forward": other}}
+    )
     assert not results[0].passed
     with pytest.raises(ExportParityError, match="other forward"):
-        export.require_parity(results)
+        export_parity.require_parity(results)

@@ -99,6 +99,19 @@ def test_truncated_png_is_invalid(line_recognizer, line_image):
         line_recognizer.predict(buffer.getvalue()[:60])
 
 
+@pytest.mark.parametrize("spelling", ["line", "LINES", " Line "])
+def test_every_spelling_of_a_mode_reads_as_the_documented_one(
+    line_recognizer, line_image, spelling
+):
+    read = line_recognizer.predict(line_image, mode=spelling)
+    documented = line_recognizer.predict(line_image, mode="lines")
+    assert (read.kind, read.text, read.confidence) == (
+        documented.kind,
+        documented.text,
+        documented.confidence,
+    )
+
+
 def test_unknown_mode_is_refused(line_recognizer, line_image):
     with pytest.raises(ModelInputError, match="unknown mode"):
         line_recognizer.predict(line_image, mode="words")

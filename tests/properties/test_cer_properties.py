@@ -1,16 +1,16 @@
-"""Laws of the edit distance and CER that goldens and loss-ranked suites compare with."""
+"""Laws of the edit distance and the error rates every CER/WER in the package comes from."""
 
 from __future__ import annotations
 
 import pytest
 
-from text_recognizer.quality.edit_distance import character_error_rate, edit_distance
+from text_recognizer.metrics import character_error_rate, edit_distance, word_error_rate
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from text_recognizer.quality.strategies import label_texts  # noqa: E402
+from text_recognizer.testing.strategies import label_texts  # noqa: E402
 
 TEXTS = label_texts("lines", max_size=24)
 #: A small alphabet makes coincidences (shared characters, repeats) common.
@@ -59,9 +59,23 @@ def test_distance_and_cer_stay_within_their_normalization_bounds(prediction, ref
     assert 0.0 <= cer <= max(len(prediction), len(reference)) / max(len(reference), 1)
 
 
-@given(TEXTS, TEXTS.filter(bool))
-def test_cer_agrees_with_the_training_metric(prediction, reference):
+#: Aligned corpora of 1-4 pairs whose references are not all empty (torchmetrics divides by 0).
+CORPORA = st.lists(st.tuples(TEXTS, TEXTS.filter(str.strip)), min_size=1, max_size=4)
+
+
+@given(CORPORA)
+def test_cer_agrees_with_torchmetrics(corpus):
     from torchmetrics.functional.text import char_error_rate
 
-    expected = float(char_error_rate([prediction], [reference]))
-    assert character_error_rate(prediction, reference) == pytest.approx(expected, abs=1e-6)
+    predictions, references = map(list, zip(*corpus))
+    expected = float(char_error_rate(predictions, references))
+    assert character_error_rate(predictions, references) == pytest.approx(expected, abs=1e-6)
+
+
+@given(CORPORA)
+def test_wer_agrees_with_torchmetrics(corpus):
+    from torchmetrics.functional.text import word_error_rate as reference_wer
+
+    predictions, references = map(list, zip(*corpus))
+    expected = float(reference_wer(predictions, references))
+    assert word_error_rate(predictions, references) == pytest.approx(expected, abs=1e-6)

@@ -17,7 +17,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from text_recognizer.quality.strategies import sample_lists, samples  # noqa: E402
+from text_recognizer.testing.strategies import sample_lists, samples  # noqa: E402
 
 ATOL = 1e-5
 

@@ -1,5 +1,5 @@
 """Every property test file, and every training sanity test on the real models, catches a
-planted bug (training/property_mutants.py).
+planted bug (scripts/planted_bugs.py, run by scripts/property_mutants.py).
 
 The fast tests keep the list of planted bugs in step with the code; the slow one plants each bug
 in a copy of the repository and checks that its test fails there.
@@ -11,18 +11,15 @@ import ast
 
 import pytest
 
-from text_recognizer.errors import PlantedBugDriftError
-from training.property_mutants import (
-    MUTANTS,
-    PROPERTY_TESTS,
+from scripts.planted_bugs import MUTANTS, PROPERTY_TESTS, SANITY_TESTS, Mutant
+from scripts.property_mutants import (
     REPO_ROOT,
-    SANITY_TESTS,
-    Mutant,
     check_passed,
     mutant_status,
     planted_source,
     run_check,
 )
+from text_recognizer.errors import PlantedBugDriftError
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)

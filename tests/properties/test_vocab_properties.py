@@ -11,7 +11,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from text_recognizer.quality.strategies import label_texts  # noqa: E402
+from text_recognizer.testing.strategies import label_texts  # noqa: E402
 
 OUTSIDE = st.characters(
     blacklist_characters=DEFAULT_VOCABULARY.characters, blacklist_categories=("Cs",)

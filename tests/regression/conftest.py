@@ -22,8 +22,9 @@ import torch
 
 from tests.conftest import one_torch_thread
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import goldens
-from text_recognizer.quality.fixed_samples import SAMPLES_FILE, read_fixed_samples
+from text_recognizer.testing import goldens
+from text_recognizer.testing.fixed_samples import SAMPLES_FILE, read_fixed_samples
+from text_recognizer.testing.regenerate import regenerate_goldens
 
 REGRESSION_DIR = Path(__file__).resolve().parent
 SAMPLES_DIR = REGRESSION_DIR / "samples"
@@ -56,7 +57,7 @@ def regenerated(default_model, golden_regeneration):
     """With ``--regen-goldens``: rewrite every golden from the default model, once."""
     if not golden_regeneration.enabled:
         return None
-    return goldens.regenerate_goldens(
+    return regenerate_goldens(
         golden_regeneration.reason, SAMPLES_DIR, GOLDENS_DIR, default_model, SUITE_FILE
     )
 

@@ -12,12 +12,13 @@ import pytest
 
 from tests.regression.conftest import GOLDENS_DIR, SAMPLES_DIR, committed_sample_ids
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import goldens
-from text_recognizer.quality.fixed_samples import (
+from text_recognizer.testing import goldens
+from text_recognizer.testing.fixed_samples import (
     SAMPLES_FILE,
     generate_fixed_samples,
     read_fixed_samples,
 )
+from text_recognizer.testing.regenerate import regenerate_goldens
 
 MAX_SAMPLES_BYTES = 500_000
 
@@ -135,7 +136,7 @@ def test_regeneration_restores_goldens_and_logs_reason_and_metrics(
     payload["samples"][0]["prediction"] = "<>"
     payload["mean_cer"] = 0.5
     path.write_text(json.dumps(payload), encoding="utf-8")
-    report = goldens.regenerate_goldens(
+    report = regenerate_goldens(
         "retrained on more data", tiny_samples_dir, path.parent, tiny_model_dir
     )
     restored = goldens.read_transcription_goldens(path)
@@ -153,13 +154,13 @@ def test_regeneration_keeps_hand_set_tolerances(tiny_goldens, tiny_model_dir, ti
     payload = json.loads(path.read_text(encoding="utf-8"))
     payload["samples"][1]["tolerance"] = 0.25
     path.write_text(json.dumps(payload), encoding="utf-8")
-    goldens.regenerate_goldens("keep", tiny_samples_dir, path.parent, tiny_model_dir)
+    regenerate_goldens("keep", tiny_samples_dir, path.parent, tiny_model_dir)
     assert goldens.read_transcription_goldens(path).samples[samples[1].id].tolerance == 0.25
 
 
 def test_regeneration_without_a_reason_is_refused(tmp_path, tiny_model_dir, tiny_samples_dir):
     with pytest.raises(GoldenError, match="needs a reason"):
-        goldens.regenerate_goldens("  ", tiny_samples_dir, tmp_path, tiny_model_dir)
+        regenerate_goldens("  ", tiny_samples_dir, tmp_path, tiny_model_dir)
 
 
 def test_absent_model_is_reported_with_the_staging_command(tmp_path):

@@ -16,8 +16,13 @@ from tests.regression.conftest import SUITE_FILE, stage_tiny_lines
 from text_recognizer.data.manifest import read_manifest
 from text_recognizer.data.preprocess import open_image, preprocess_line
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import loss_ranked
-from text_recognizer.quality.loss_ranked_grid import render_grid
+from text_recognizer.testing import (
+    loss_ranked,
+    loss_ranked_check,
+    loss_ranked_scoring,
+    loss_ranked_tags,
+)
+from text_recognizer.testing.loss_ranked_grid import render_grid
 
 
 def test_committed_suite_does_not_regress(default_model, regenerated):
@@ -27,7 +32,7 @@ def test_committed_suite_does_not_regress(default_model, regenerated):
             f"no loss-ranked suite at {SUITE_FILE}: mine it with `{loss_ranked.MINE_COMMAND}`",
             pytrace=False,
         )
-    result = loss_ranked.check_suite(SUITE_FILE, default_model)
+    result = loss_ranked_check.check_suite(SUITE_FILE, default_model)
     print(result.table())
     if not result.passed:
         pytest.fail(
@@ -53,15 +58,16 @@ def test_mine_freezes_the_k_highest_loss_examples_by_id_and_hash(
     out, suite = mined
     manifest = read_manifest(tiny_val_dir)
     by_id = {record.id: record for record in manifest.records}
-    staged = loss_ranked.load_kind(tiny_model_dir, "lines")
+    staged = loss_ranked_scoring.load_kind(tiny_model_dir, "lines")
     records = list(by_id.values())
     inputs = [
-        loss_ranked.model_input_image(open_image(manifest.root / r.path), "lines") for r in records
+        loss_ranked_scoring.model_input_image(open_image(manifest.root / r.path), "lines")
+        for r in records
     ]
     losses = sorted(
         (
             s.loss
-            for s in loss_ranked.score_images(
+            for s in loss_ranked_scoring.score_images(
                 staged.model, "lines", inputs, [r.text for r in records]
             )
         ),
@@ -86,7 +92,7 @@ def test_frozen_image_reproduces_the_model_input_exactly(mined, tiny_val_dir):
 
 def test_recheck_with_the_same_model_passes(mined, tiny_model_dir):
     out, _ = mined
-    result = loss_ranked.check_suite(out, tiny_model_dir)
+    result = loss_ranked_check.check_suite(out, tiny_model_dir)
     assert result.passed and result.failure_rate == 0.0
     assert all(abs(c.score.loss - c.example.loss) < 1e-4 for c in result.checks)
 
@@ -94,7 +100,7 @@ def test_recheck_with_the_same_model_passes(mined, tiny_model_dir):
 def test_worse_model_fails_examples_and_reports_the_failure_rate(mined, tmp_path):
     out, suite = mined
     worse = stage_tiny_lines(tmp_path / "worse", version="lines-worse", head_bias={5: 20.0})
-    result = loss_ranked.check_suite(out, worse)
+    result = loss_ranked_check.check_suite(out, worse)
     assert result.failure_rate == 1.0 and not result.passed
     report = result.report()
     assert "4 frozen example(s) got worse" in report and suite.examples[0].id in report
@@ -105,7 +111,7 @@ def test_user_tags_form_named_suites_with_their_own_results(mined, tiny_model_di
     out, suite = mined
     chosen = suite.examples[1].id
     loss_ranked.add_tags(out, [chosen], ["my hard case"])
-    result = loss_ranked.check_suite(out, tiny_model_dir)
+    result = loss_ranked_check.check_suite(out, tiny_model_dir)
     rows = {row.tag: row for row in result.by_tag()}
     assert rows["my hard case"].examples == 1 and rows["all"].examples == 4
     assert "my hard case" in result.table()
@@ -127,12 +133,12 @@ def test_user_tags_survive_re_mining(mined, tiny_model_dir, tiny_val_dir):
 def test_refreeze_records_the_new_model_and_logs_the_change(mined, tmp_path):
     out, suite = mined
     other = stage_tiny_lines(tmp_path / "other", seed=2, version="lines-other")
-    entry = loss_ranked.refreeze(out, other, "new model")
+    entry = loss_ranked_check.refreeze(out, other, "new model")
     refrozen = loss_ranked.read_suite(out)
     assert [e.id for e in refrozen.examples] == [e.id for e in suite.examples]
     assert refrozen.model_version == "lines-other" and refrozen.reason == "new model"
     assert entry.old_model == suite.model_version and entry.changes
-    assert loss_ranked.check_suite(out, other).passed
+    assert loss_ranked_check.check_suite(out, other).passed
 
 
 def test_grid_shows_every_example(mined, tmp_path):
@@ -147,7 +153,7 @@ def test_tampered_frozen_image_is_refused(mined, tiny_model_dir):
     path = out.parent / suite.examples[0].file
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(GoldenError, match="does not match its SHA-256"):
-        loss_ranked.check_suite(out, tiny_model_dir)
+        loss_ranked_check.check_suite(out, tiny_model_dir)
 
 
 def test_missing_suite_names_the_mining_command(tmp_path):
@@ -162,12 +168,12 @@ def test_digits_and_slant_are_tagged_automatically():
     draw = ImageDraw.Draw(image)
     for x in range(10, 190, 12):  # strokes leaning right by 0.75 px per row
         draw.line((x + 15, 5, x, 35), fill=0, width=3)
-    tags = loss_ranked.auto_tags(image, "call 555 0199")
+    tags = loss_ranked_tags.auto_tags(image, "call 555 0199")
     assert "digits" in tags and "slanted" in tags
     upright = Image.new("L", (200, 40), 255)
     for x in range(10, 190, 12):
         ImageDraw.Draw(upright).line((x, 5, x, 35), fill=0, width=3)
-    assert "slanted" not in loss_ranked.auto_tags(upright, "no numbers")
+    assert "slanted" not in loss_ranked_tags.auto_tags(upright, "no numbers")
 
 
 def test_suite_file_is_plain_json(mined):
@@ -191,6 +197,6 @@ def test_paragraph_suite_recheck_reproduces_loss_and_prediction_in_any_batch(tmp
     write_fake_manifest(tmp_path / "val", "paragraphs", {"train": 0, "val": 4})
     out = tmp_path / "suite.json"
     suite = loss_ranked.mine(tmp_path / "model", tmp_path / "val", out, k=2, batch_size=4)
-    result = loss_ranked.check_suite(out, tmp_path / "model", batch_size=1)
+    result = loss_ranked_check.check_suite(out, tmp_path / "model", batch_size=1)
     assert [c.score.prediction for c in result.checks] == [e.prediction for e in suite.examples]
     assert result.passed

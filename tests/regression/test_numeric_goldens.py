@@ -12,8 +12,8 @@ import torch
 
 from tests.regression.conftest import GOLDENS_DIR, SAMPLES_DIR
 from text_recognizer.errors import GoldenError
-from text_recognizer.quality import numeric_goldens
-from text_recognizer.quality.fixed_samples import read_fixed_samples
+from text_recognizer.testing import numeric_goldens
+from text_recognizer.testing.fixed_samples import read_fixed_samples
 
 BACKENDS = ("eager", "torchscript", "onnx")
 

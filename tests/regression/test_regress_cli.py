@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from text_recognizer.cli import regress
-from text_recognizer.quality import pytest_plugin
-from text_recognizer.quality.goldens import TRANSCRIPTIONS_FILE
+from text_recognizer.testing import pytest_plugin
+from text_recognizer.testing.goldens import TRANSCRIPTIONS_FILE
 
 
 def run_cli(*argv: str) -> int:
@@ -24,7 +24,7 @@ def run_cli(*argv: str) -> int:
 def test_goldens_then_check_pass_and_a_moved_golden_fails_the_check(
     tmp_path, tiny_model_dir, tiny_samples_dir, capsys, monkeypatch
 ):
-    from text_recognizer.quality import numeric_goldens
+    from text_recognizer.testing import numeric_goldens
 
     monkeypatch.setattr(
         numeric_goldens, "backend_outputs", _eager_only(numeric_goldens.backend_outputs)

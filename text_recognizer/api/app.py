@@ -21,8 +21,9 @@ from text_recognizer.api.middleware import INTERNAL_ERROR, GuardMiddleware
 from text_recognizer.api.parsing import parse_recognize_request
 from text_recognizer.api.server import ConnectionTracker
 from text_recognizer.api.service import RecognitionService, RecognizerFactory
-from text_recognizer.api.settings import MODES, RECOGNIZER_MODES, ServeSettings
+from text_recognizer.api.settings import ServeSettings
 from text_recognizer.errors import InvalidImageError, TextRecognizerError
+from text_recognizer.modes import MODES
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def _schemas() -> dict[str, Any]:
         text: str = Field(description="The transcription; lines are separated by newlines.")
         confidence: float = Field(ge=0.0, le=1.0, description="Probability of the text.")
         kind: str = Field(description="Which model read the image: lines or paragraphs.")
-        mode: str = Field(description="The mode requested: line, paragraph or auto.")
+        mode: str = Field(description="The mode requested: lines, paragraphs or auto.")
         model_version: str
         width: int
         height: int
@@ -244,7 +245,7 @@ def create_app(recognizer_factory: RecognizerFactory, settings: ServeSettings | 
                 image = await asyncio.to_thread(finish_decode, opened)
                 del opened, parsed  # the budget now covers only the decoded image
                 decoded = time.perf_counter()
-                prediction = await _recognize(service, image, RECOGNIZER_MODES[mode])
+                prediction = await _recognize(service, image, mode)
         done = time.perf_counter()
         model_ms = 1000.0 * prediction.seconds
         return {

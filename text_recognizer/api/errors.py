@@ -86,7 +86,7 @@ ERROR_KINDS: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "Content-Type is neither multipart/form-data nor JSON."),
     "not_an_image": (415, "The bytes are not an image in an accepted format."),
     "invalid_request": (422, "A JSON field is missing or has the wrong type."),
-    "unknown_mode": (422, "'mode' is not one of line, paragraph, auto."),
+    "unknown_mode": (422, "'mode' is not one of auto, lines, paragraphs (or line, paragraph)."),
     "corrupt_image": (422, "The image format is recognised but its data does not decode."),
     "invalid_image": (422, "The image decodes but cannot be read (zero size, extreme shape)."),
     "unprocessable_input": (422, "The model refused the input, e.g. a mode it has no model for."),

@@ -14,7 +14,8 @@ from typing import Any
 
 from text_recognizer.api.errors import quoted, request_error
 from text_recognizer.api.limits import decode_data_url
-from text_recognizer.api.settings import MODES
+from text_recognizer.errors import ModelInputError
+from text_recognizer.modes import MODES, normalize_mode
 
 #: Multipart parts beyond the file and the mode are refused rather than buffered.
 MAX_MULTIPART_FIELDS = 4
@@ -27,22 +28,22 @@ class RecognizeRequest:
 
 
 def check_mode(mode: Any) -> str:
-    """``mode`` if it is one the service knows, else a RequestError naming the choices.
+    """``mode`` in its documented spelling (:mod:`text_recognizer.modes`), else a RequestError.
 
     >>> check_mode("LINE"), check_mode("paragraphs")
-    ('line', 'paragraph')
+    ('lines', 'paragraphs')
     >>> check_mode("page")
     Traceback (most recent call last):
     ...
-    text_recognizer.api.errors.RequestError: unknown mode 'page'; expected one of line, paragraph, auto
+    text_recognizer.api.errors.RequestError: unknown mode 'page'; expected one of auto, lines, paragraphs
     """
-    normalized = mode.strip().lower() if isinstance(mode, str) and len(mode) <= 20 else ""
-    normalized = {"lines": "line", "paragraphs": "paragraph"}.get(normalized, normalized)
-    if normalized not in MODES:
+    bounded = mode if isinstance(mode, str) and len(mode) <= 20 else ""
+    try:
+        return normalize_mode(bounded)
+    except ModelInputError:
         raise request_error(
             "unknown_mode", f"unknown mode {quoted(mode)}; expected one of {', '.join(MODES)}"
-        )
-    return normalized
+        ) from None
 
 
 async def read_limited_body(request: Any, max_bytes: int) -> bytes:

@@ -79,6 +79,8 @@ class RecognitionService:
         self._load_task = asyncio.get_running_loop().create_task(self._load())
 
     async def wait_until_loaded(self) -> None:
+        """Wait for the background load to finish (or fail): for in-process drivers such as
+        tests, which have no readiness probe to poll."""
         if self._load_task is not None:
             await asyncio.shield(self._load_task)
 

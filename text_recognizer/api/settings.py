@@ -7,10 +7,6 @@ from dataclasses import dataclass, field
 
 from text_recognizer.api.errors import ServiceConfigError
 
-#: Accepted values of the request's ``mode``: which model reads the image (auto = let it decide).
-MODES = ("line", "paragraph", "auto")
-#: The API's mode -> the recognizer's (``text_recognizer.recognizer.MODES`` names model kinds).
-RECOGNIZER_MODES = {"line": "lines", "paragraph": "paragraphs", "auto": "auto"}
 #: Host names a browser uses for this machine; the default ``allowed_hosts`` of a loopback bind.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MIB = 1024 * 1024

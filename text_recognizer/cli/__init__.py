@@ -7,11 +7,11 @@ import their heavy dependencies lazily so ``text-recognizer --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Sequence
 
 from text_recognizer import __version__
+from text_recognizer.cli.common import SubcommandImportError, import_subcommand
 from text_recognizer.errors import TextRecognizerError
 
 #: Modules under ``text_recognizer.cli`` that contribute subcommands, in help order.
@@ -36,19 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"text_recognizer.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"text_recognizer.cli.{name}":
-                raise
-            continue  # subcommand not built yet
-        module.register(subparsers)
+        import_subcommand(f"text_recognizer.cli.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code (0 success, 1 check failed, 2 usage/input)."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except SubcommandImportError as error:
+        print(f"text-recognizer: error: {error}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -39,10 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from text_recognizer.bench import format_table, inference_rows, random_recognizer, training_rows
     from text_recognizer.errors import TextRecognizerError
     from text_recognizer.recognizer import Recognizer, default_threads
     from text_recognizer.staging import DEFAULT_MODEL_DIR, staged_folders
-    from training.bench import format_table, inference_rows, random_recognizer, training_rows
 
     if args.device == "cuda" and not torch.cuda.is_available():
         raise TextRecognizerError("--device cuda asked for, but no CUDA device is visible")

@@ -7,7 +7,8 @@ groups them under ``data``.
 from __future__ import annotations
 
 import argparse
-import importlib
+
+from text_recognizer.cli.common import import_subcommand
 
 #: Modules whose ``register(data_subparsers)`` adds ``data`` actions, in help order.
 DATA_ACTION_MODULES: tuple[str, ...] = (
@@ -22,11 +23,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("data", help="generate, validate and inspect data sets")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     for name in DATA_ACTION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(actions)
+        import_subcommand(name).register(actions)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)

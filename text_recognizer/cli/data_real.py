@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from text_recognizer.cli.common import add_mode_option
 from text_recognizer.errors import TextRecognizerError
+from text_recognizer.modes import KINDS
 
 DOWNLOADABLE = ("iam", "emnist")
 PREPARABLE = ("iam", "emnist", "emnist-lines")
@@ -36,9 +38,7 @@ def register(actions: argparse._SubParsersAction) -> None:
     prepare.add_argument("dataset", choices=PREPARABLE)
     prepare.add_argument("--raw", required=True, help="folder holding the downloaded archives")
     prepare.add_argument("--out", required=True, help="data set folder to write")
-    prepare.add_argument(
-        "--kind", choices=("lines", "paragraphs"), default="lines", help="IAM only"
-    )
+    add_mode_option(prepare, "--kind", KINDS, default="lines", help="IAM only")
     prepare.add_argument("--scale", type=float, default=0.5, help="IAM: resolution vs 300 dpi")
     prepare.add_argument("--limit", type=int, help="EMNIST: keep the first N characters per split")
     prepare.add_argument("--n", type=int, default=10_000, help="EMNIST-lines: number of lines")
@@ -48,7 +48,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     if args.dataset == "iam":
-        from text_recognizer.data.iam import download_iam
+        from text_recognizer.data.iam_download import download_iam
 
         paths = download_iam(args.dir, url=args.url, sha256=args.sha256)
     else:

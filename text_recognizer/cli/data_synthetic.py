@@ -11,27 +11,9 @@ import json
 import time
 from pathlib import Path
 
+from text_recognizer.cli.common import add_mode_option, non_negative_int, positive_int
 from text_recognizer.errors import TextRecognizerError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+from text_recognizer.modes import KINDS
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -87,11 +69,11 @@ def register(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser(
         "generate", help="render synthetic handwriting (lines or paragraphs) into a data set"
     )
-    parser.add_argument("--kind", choices=("lines", "paragraphs"), default="lines")
-    parser.add_argument("--n", type=_positive_int, required=True, help="number of samples")
-    parser.add_argument("--seed", type=_non_negative_int, default=0)
+    add_mode_option(parser, "--kind", KINDS, default="lines")
+    parser.add_argument("--n", type=positive_int, required=True, help="number of samples")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--out", required=True, help="empty, new or earlier-generated folder")
-    parser.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
     parser.add_argument(
         "--no-augment", action="store_true", help="clean renderings: no slant, noise or warp"
     )
@@ -101,7 +83,7 @@ def register(actions: argparse._SubParsersAction) -> None:
     parser.add_argument("dir", help="a data set folder (with manifest.csv + manifest.json)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a report")
     parser.add_argument("--contact-sheet", metavar="PNG", help="also write a contact sheet here")
-    parser.add_argument("--n", type=_positive_int, default=24, help="samples on the sheet")
+    parser.add_argument("--n", type=positive_int, default=24, help="samples on the sheet")
     parser.set_defaults(func=stats)
 
     parser = actions.add_parser(
@@ -109,6 +91,6 @@ def register(actions: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("dir", help="a data set folder")
     parser.add_argument("--out", required=True, help="PNG file to write")
-    parser.add_argument("--n", type=_positive_int, default=24, help="number of samples")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="which samples")
+    parser.add_argument("--n", type=positive_int, default=24, help="number of samples")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="which samples")
     parser.set_defaults(func=sheet)

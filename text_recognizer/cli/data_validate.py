@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+from text_recognizer.cli.common import add_mode_option
+from text_recognizer.modes import MODES
+
 
 def register(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser(
@@ -19,10 +22,10 @@ def register(actions: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("dir", help="data set folder (manifest.csv + manifest.json + images)")
-    parser.add_argument(
+    add_mode_option(
+        parser,
         "--suite",
-        choices=("auto", "lines", "paragraphs", "iam"),
-        default="auto",
+        MODES + ("iam",),
         help="which suite to run (default: from the manifest's kind and source)",
     )
     parser.add_argument("--report", help="also write an HTML report to this file")
@@ -33,7 +36,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from text_recognizer.quality.validate import validate_dataset
+    from text_recognizer.validation.validate import validate_dataset
 
     report = validate_dataset(args.dir, suite=args.suite, report=args.report, workers=args.workers)
     for line in report.summary_lines():

@@ -43,11 +43,10 @@ def held_out_indices(count: int, fractions: tuple[float, float, float]) -> list[
 
 
 def run(args: argparse.Namespace) -> int:
-    from torchmetrics.functional.text import char_error_rate
-
-    from text_recognizer.data.synthetic import SyntheticConfig, encode_png, render_sample
+    from text_recognizer.data.synthetic import SyntheticConfig, render_sample
     from text_recognizer.errors import TextRecognizerError
-    from text_recognizer.io import atomic_write_bytes
+    from text_recognizer.io import atomic_write_bytes, encode_png
+    from text_recognizer.metrics import character_error_rate
     from text_recognizer.recognizer import Recognizer, default_threads
 
     if args.lines < 0 or args.paragraphs < 0 or args.lines + args.paragraphs == 0:
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             path = out / f"{kind}-{index:04d}.png"
             atomic_write_bytes(path, encode_png(sample.image))
             prediction = recognizer.predict(path, mode=kind)
-            cer = float(char_error_rate(prediction.text, sample.text))
+            cer = character_error_rate(prediction.text, sample.text)
             errors.append(cer)
             print(f"{path}  [{kind}, writer {sample.writer!r}, unseen in training]")
             print("  truth:      " + sample.text.replace("\n", "\n              "))

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from text_recognizer.cli.common import add_mode_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,11 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--model", default=None, help="staged model folder (default: the packaged model)"
     )
-    parser.add_argument(
+    add_mode_option(
+        parser,
         "--mode",
-        choices=("auto", "lines", "paragraphs"),
-        default="auto",
-        help="which model reads the images; auto picks by shape when both are staged",
+        help="which model reads the images (line/paragraph also accepted); auto picks by shape",
     )
     parser.add_argument("--backend", choices=("eager", "torchscript", "onnx"), default="eager")
     parser.add_argument("--beam", type=int, default=1, help="beam width (1: greedy decoding)")

@@ -77,7 +77,7 @@ def _model_and_paths(parser: argparse.ArgumentParser) -> None:
 
 
 def run_samples(args: argparse.Namespace) -> int:
-    from text_recognizer.quality import fixed_samples as fs
+    from text_recognizer.testing import fixed_samples as fs
 
     samples = fs.generate_fixed_samples(
         args.out,
@@ -90,7 +90,7 @@ def run_samples(args: argparse.Namespace) -> int:
 
 
 def run_goldens(args: argparse.Namespace) -> int:
-    from text_recognizer.quality.goldens import regenerate_goldens
+    from text_recognizer.testing.regenerate import regenerate_goldens
 
     report = regenerate_goldens(args.reason, args.samples, args.goldens, args.model, args.suite)
     for entry in report.entries:
@@ -100,7 +100,7 @@ def run_goldens(args: argparse.Namespace) -> int:
 
 
 def run_mine(args: argparse.Namespace) -> int:
-    from text_recognizer.quality import loss_ranked
+    from text_recognizer.testing import loss_ranked
 
     suite = loss_ranked.mine(
         args.model or _default_model(),
@@ -116,14 +116,14 @@ def run_mine(args: argparse.Namespace) -> int:
     for example in suite.examples[:5]:
         print(f"  {example.id}  loss {example.loss:.4f}  CER {example.cer:.3f}  {example.tags}")
     if args.grid:
-        from text_recognizer.quality.loss_ranked_grid import render_grid
+        from text_recognizer.testing.loss_ranked_grid import render_grid
 
         print(f"grid: {render_grid(args.out, args.grid)}")
     return 0
 
 
 def _default_model() -> str:
-    from text_recognizer.quality.goldens import require_staged_model
+    from text_recognizer.testing.goldens import require_staged_model
 
     return str(require_staged_model(None))
 
@@ -132,8 +132,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Exit 0 when every golden and the suite hold, 1 when something regressed."""
     from pathlib import Path
 
-    from text_recognizer.quality import goldens, loss_ranked, numeric_goldens
-    from text_recognizer.quality.fixed_samples import read_fixed_samples
+    from text_recognizer.testing import goldens, loss_ranked_check, numeric_goldens
+    from text_recognizer.testing.fixed_samples import read_fixed_samples
 
     model = goldens.require_staged_model(args.model)
     samples = read_fixed_samples(args.samples)
@@ -169,7 +169,7 @@ def run_check(args: argparse.Namespace) -> int:
         outputs, _ = numeric_goldens.backend_outputs(model, backend, args.samples, samples)
         problems += [m.describe() for m in numeric_goldens.compare(numeric, outputs, backend)]
     if Path(args.suite).is_file():
-        result = loss_ranked.check_suite(args.suite, model)
+        result = loss_ranked_check.check_suite(args.suite, model)
         print(result.table())
         if not result.passed:
             problems += [check.describe() for check in result.failures]
@@ -180,7 +180,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    from text_recognizer.quality.loss_ranked import add_tags
+    from text_recognizer.testing.loss_ranked import add_tags
 
     add_tags(args.suite, args.ids, args.tags)
     print(f"tagged {len(args.ids)} example(s) with {', '.join(args.tags)}")
@@ -188,7 +188,7 @@ def run_tag(args: argparse.Namespace) -> int:
 
 
 def run_grid(args: argparse.Namespace) -> int:
-    from text_recognizer.quality.loss_ranked_grid import render_grid
+    from text_recognizer.testing.loss_ranked_grid import render_grid
 
     print(f"grid: {render_grid(args.suite, args.out, columns=args.columns)}")
     return 0

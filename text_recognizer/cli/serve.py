@@ -7,21 +7,12 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from text_recognizer.cli.common import positive_int
 from text_recognizer.errors import TextRecognizerError
 
 LOOPBACK_DEFAULT = "127.0.0.1"
 #: Environment variable holding the bearer token (safer than --token, which ``ps`` shows).
 TOKEN_ENV = "TEXT_RECOGNIZER_TOKEN"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _window_ms(text: str) -> float:
@@ -78,49 +69,49 @@ def register(subparsers: Any) -> None:
         help="how the network runs (default: %(default)s)",
     )
     limits = parser.add_argument_group("limits")
-    limits.add_argument("--max-body-bytes", type=_positive_int, default=defaults.max_body_bytes)
-    limits.add_argument("--max-pixels", type=_positive_int, default=defaults.max_pixels)
+    limits.add_argument("--max-body-bytes", type=positive_int, default=defaults.max_body_bytes)
+    limits.add_argument("--max-pixels", type=positive_int, default=defaults.max_pixels)
     limits.add_argument(
         "--max-decode-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_decode_bytes,
         help="estimated memory one image may need to decode and recognize; more is a 413 "
         "(default: %(default)s)",
     )
     limits.add_argument(
         "--decode-budget-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.decode_budget_bytes,
         help="estimated memory of all images in flight together; others wait "
         "(default: %(default)s)",
     )
     limits.add_argument(
         "--max-concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_concurrency,
         help="model calls running at once (default: %(default)s)",
     )
     limits.add_argument(
         "--max-queue",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_queue,
         help="requests waiting for the model before answering 503 (default: %(default)s)",
     )
     limits.add_argument(
         "--max-inflight",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_inflight,
         help="recognize requests being read, decoded or recognized at once; more get 503 "
         "(default: %(default)s)",
     )
     limits.add_argument(
         "--max-connections",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.max_connections,
         help="open connections beyond which all but /healthz and /readyz get 503 "
         "(default: %(default)s)",
     )
-    limits.add_argument("--max-batch-size", type=_positive_int, default=defaults.max_batch_size)
+    limits.add_argument("--max-batch-size", type=positive_int, default=defaults.max_batch_size)
     limits.add_argument(
         "--batch-window-ms",
         type=_window_ms,
@@ -139,7 +130,7 @@ def register(subparsers: Any) -> None:
         )
     parser.add_argument(
         "--model-load-attempts",
-        type=_positive_int,
+        type=positive_int,
         default=defaults.model_load_attempts,
         help="tries to load the model, 1, 2, 4... s apart, before exiting with status 2 "
         "(default: %(default)s)",

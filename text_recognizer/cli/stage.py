@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.stage_model import stage
+    from text_recognizer.training.stage import stage
 
     report = stage(
         args.checkpoint,

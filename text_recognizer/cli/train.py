@@ -1,4 +1,4 @@
-"""``text-recognizer train --config training/configs/lines_base.yaml [...]``: train a model."""
+"""``text-recognizer train --config lines_base [...]``: train a model from a YAML config."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ import argparse
 
 
 def handle(args: argparse.Namespace) -> int:
-    from training.run_experiment import run_from_args
+    from text_recognizer.training.experiment import run_from_args
 
     return run_from_args(args)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from training.run_experiment import add_arguments
+    from text_recognizer.training.experiment import add_arguments
 
     parser = subparsers.add_parser(
         "train",
         help="train a line or paragraph model from a YAML config",
-        description="Train a recognizer; see training/configs/ for configs. Outputs go to --out.",
+        description=(
+            "Train a recognizer from a YAML config: a path or a shipped name (lines_tiny, ...). "
+            "Outputs go to --out."
+        ),
     )
     add_arguments(parser)
     parser.set_defaults(func=handle)

@@ -1,5 +1,9 @@
 """The IAM Handwriting Database: forms XML + form scans -> line and paragraph data sets.
 
+This module prepares a data set from the raw folder; the form XML is parsed by
+:mod:`~text_recognizer.data.iam_forms`, the writer split by :mod:`~text_recognizer.data.iam_splits`
+and the archives fetched by :mod:`~text_recognizer.data.iam_download`.
+
 Upstream layout (https://fki.tic.heia-fr.ch/databases/iam-handwriting-database, registration
 required; IAM 3.0):
 
@@ -34,25 +38,18 @@ Decisions (documented because they change the data):
 from __future__ import annotations
 
 import functools
-import html
-import io
 import os
 import re
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from PIL import Image
 
 from text_recognizer.data.archive import extract_archive
-from text_recognizer.data.download import (
-    RemoteFile,
-    basic_auth_header,
-    download,
-    stderr_progress,
-)
+from text_recognizer.data.iam_forms import Box, IamForm, line_crop_boxes, parse_form_xml
+from text_recognizer.data.iam_splits import SPLIT_FILES, read_split_file, writer_splits
 from text_recognizer.data.manifest import (
     KINDS,
     Manifest,
@@ -64,193 +61,7 @@ from text_recognizer.errors import DataSetLayoutError, TextRecognizerError
 from text_recognizer.vocab import DEFAULT_VOCABULARY, Vocabulary
 
 PARSER_VERSION = "iam-1"
-
-#: Official files (IAM 3.0). No checksum is published; the download records what it got.
-IAM_OFFICIAL_FILES: tuple[RemoteFile, ...] = (
-    RemoteFile("https://fki.tic.heia-fr.ch/DBs/iamDB/data/xml.tgz", "xml.tgz"),
-    RemoteFile("https://fki.tic.heia-fr.ch/DBs/iamDB/data/formsA-D.tgz", "formsA-D.tgz"),
-    RemoteFile("https://fki.tic.heia-fr.ch/DBs/iamDB/data/formsE-H.tgz", "formsE-H.tgz"),
-    RemoteFile("https://fki.tic.heia-fr.ch/DBs/iamDB/data/formsI-Z.tgz", "formsI-Z.tgz"),
-)
-
-#: The task split needs no account; the address cited by Kaldi's IAM recipe (egs/iam) and many
-#: HTR repositories. Credentials are never sent to it (plain http).
-IAM_TASK_FILE = RemoteFile(
-    "http://www.fki.inf.unibe.ch/DBs/iamDB/tasks/largeWriterIndependentTextLineRecognitionTask.zip",
-    "largeWriterIndependentTextLineRecognitionTask.zip",
-)
-
-#: FSDL's mirror (xml + half-size JPEG forms + task files). URL and SHA-256 from
-#: the-full-stack/fsdl-text-recognizer-2022, data/raw/iam/metadata.toml.
-IAM_FSDL_MIRROR = RemoteFile(
-    "https://s3-us-west-2.amazonaws.com/fsdl-public-assets/iam/iamdb.zip",
-    "iamdb.zip",
-    sha256="f3c9e87a88a313e557c6d3548ed8a2a1af2dc3c4a678c5f3fc6f972ba4a50c55",
-)
-
-USERNAME_ENV, PASSWORD_ENV = "IAM_USERNAME", "IAM_PASSWORD"
-SPLIT_FILES = {
-    "trainset.txt": "train",
-    "validationset1.txt": "val",
-    "validationset2.txt": "val",
-    "testset.txt": "test",
-}
-_SPLIT_PRECEDENCE = {"train": 0, "val": 1, "test": 2}
-LINE_PADDING = 16  # form pixels (300 dpi) around a line's ink, limited by the neighbours
-PARAGRAPH_PADDING = 32
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in form pixels
-
-
-@dataclass(frozen=True)
-class IamLine:
-    """One handwritten line: its id, label and the union of its ink components' boxes."""
-
-    id: str
-    text: str
-    box: Box
-    segmentation_ok: bool = True
-
-
-@dataclass(frozen=True)
-class IamForm:
-    """One form: who wrote it, its size in the XML's pixels and its handwritten lines."""
-
-    id: str
-    writer: str
-    width: int
-    height: int
-    lines: tuple[IamLine, ...]
-
-    @property
-    def paragraph_text(self) -> str:
-        return "\n".join(line.text for line in self.lines)
-
-    @property
-    def paragraph_box(self) -> Box:
-        return union_boxes(line.box for line in self.lines)
-
-
-def union_boxes(boxes: Iterable[Box]) -> Box:
-    """Smallest box around all ``boxes``.
-
-    >>> union_boxes([(10, 5, 20, 9), (2, 7, 12, 30)])
-    (2, 5, 20, 30)
-    """
-    boxes = list(boxes)
-    if not boxes:
-        raise DataSetLayoutError("cannot take the union of no boxes")
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
-def decode_label(text: str) -> str:
-    """Undo entity escaping that survived XML parsing (some tools escape twice).
-
-    >>> decode_label('&quot;Yes&quot; &amp; no')
-    '"Yes" & no'
-    """
-    return html.unescape(text) if _ENTITY.search(text) else text
-
-
-def parse_form_xml(source: str | os.PathLike | bytes) -> IamForm:
-    """Parse one IAM form XML file (path or bytes) into its lines and their ink boxes."""
-    name = "<bytes>" if isinstance(source, bytes) else str(source)
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    if b"<!ENTITY" in data:
-        raise DataSetLayoutError(f"{name}: XML entity declarations are refused (entity bombs)")
-    try:
-        root = ElementTree.parse(io.BytesIO(data)).getroot()
-    except ElementTree.ParseError as error:
-        raise DataSetLayoutError(f"{name}: not well-formed XML: {error}") from None
-    if root.tag != "form" or "id" not in root.attrib or "writer-id" not in root.attrib:
-        raise DataSetLayoutError(f"{name}: root is not <form id=... writer-id=...>")
-    lines = []
-    for element in root.findall("handwritten-part/line"):
-        boxes = [_cmp_box(cmp, name) for cmp in element.iterfind("word/cmp")]
-        if not boxes:
-            continue  # a line without ink components cannot be cropped (very rare upstream)
-        lines.append(
-            IamLine(
-                id=element.get("id", ""),
-                text=decode_label(element.get("text", "")),
-                box=union_boxes(boxes),
-                segmentation_ok=element.get("segmentation", "ok") == "ok",
-            )
-        )
-    return IamForm(
-        id=root.get("id"),
-        writer=root.get("writer-id"),
-        width=_int_attribute(root, "width", name, default=0),
-        height=_int_attribute(root, "height", name, default=0),
-        lines=tuple(lines),
-    )
-
-
-def _int_attribute(
-    element: ElementTree.Element, key: str, name: str, default: int | None = None
-) -> int:
-    value = element.get(key)
-    if value is None and default is not None:
-        return default
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise DataSetLayoutError(
-            f"{name}: <{element.tag}> attribute {key}={value!r} is not an integer"
-        ) from None
-
-
-def _cmp_box(cmp: ElementTree.Element, name: str) -> Box:
-    """A ``<cmp x y width height/>`` component as (x0, y0, x1, y1)."""
-    x, y = _int_attribute(cmp, "x", name), _int_attribute(cmp, "y", name)
-    return (x, y, x + _int_attribute(cmp, "width", name), y + _int_attribute(cmp, "height", name))
-
-
-def read_split_file(path: str | os.PathLike) -> list[str]:
-    """Line ids listed in one task split file (blank rows ignored)."""
-    return [
-        row.strip() for row in Path(path).read_text(encoding="utf-8").splitlines() if row.strip()
-    ]
-
-
-def form_id_of_line(line_id: str) -> str:
-    """``a01-000u-00`` -> ``a01-000u``.
-
-    >>> form_id_of_line("n02-082a-03")
-    'n02-082a'
-    """
-    return line_id.rsplit("-", 1)[0]
-
-
-def writer_splits(
-    forms: Iterable[IamForm], listed: dict[str, list[str]]
-) -> tuple[dict[str, str], list[str]]:
-    """Map writer id -> split from the task files; returns the map and conflicting writers.
-
-    ``listed`` maps split file name (``testset.txt``…) to its line ids. Writers not listed
-    anywhere are absent from the map (callers put them in train).
-    """
-    writer_of_form = {form.id: form.writer for form in forms}
-    split_of: dict[str, str] = {}
-    conflicts: set[str] = set()
-    for file_name, line_ids in listed.items():
-        split = SPLIT_FILES[file_name]
-        for line_id in line_ids:
-            writer = writer_of_form.get(form_id_of_line(line_id))
-            if writer is None:
-                continue
-            previous = split_of.get(writer)
-            if previous is not None and previous != split:
-                conflicts.add(writer)
-            if previous is None or _SPLIT_PRECEDENCE[split] > _SPLIT_PRECEDENCE[previous]:
-                split_of[writer] = split
-    return split_of, sorted(conflicts)
+PARAGRAPH_PADDING = 32  # form pixels around a paragraph's ink
 
 
 # --------------------------------------------------------------------------- raw folder
@@ -308,29 +119,6 @@ def _find_xml_files(raw: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- cropping
-
-
-def line_crop_boxes(form: IamForm, padding: int = LINE_PADDING) -> list[Box]:
-    """Each line's box with ``padding``, vertically limited to half the gap to its neighbours.
-
-    >>> line = lambda y0, y1: IamLine("l", "t", (100, y0, 200, y1))
-    >>> line_crop_boxes(IamForm("f", "w", 300, 300, (line(10, 40), line(50, 80))), padding=16)
-    [(84, 0, 216, 45), (84, 45, 216, 96)]
-    """
-    boxes = [line.box for line in form.lines]
-    result = []
-    for index, (x0, y0, x1, y1) in enumerate(boxes):
-        above = (y0 - boxes[index - 1][3]) // 2 if index else padding
-        below = (boxes[index + 1][1] - y1) // 2 if index + 1 < len(boxes) else padding
-        result.append(
-            (
-                max(x0 - padding, 0),
-                max(y0 - min(padding, max(above, 0)), 0),
-                x1 + padding,
-                y1 + min(padding, max(below, 0)),
-            )
-        )
-    return result
 
 
 def _crop(page: Image.Image, box: Box, factor: float) -> Image.Image:
@@ -490,44 +278,3 @@ def _write_crop(
     out: Path, crop: Image.Image, item_id: str, text: str, form: IamForm, split: str
 ) -> ManifestRecord:
     return write_image_record(out, item_id, crop, text, form.writer, split, "iam", PARSER_VERSION)
-
-
-# --------------------------------------------------------------------------- download
-
-
-def download_iam(
-    directory: str | os.PathLike,
-    url: str | None = None,
-    sha256: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-) -> list[Path]:
-    """Fetch IAM into ``directory``.
-
-    With ``url`` (e.g. :data:`IAM_FSDL_MIRROR`'s, or a copy your institution hosts) that one
-    archive is fetched; its SHA-256 is checked when given or known. Without ``url`` the
-    official files are fetched with HTTP basic authentication from the ``IAM_USERNAME`` /
-    ``IAM_PASSWORD`` environment variables (register at the IAM site first). If the site's
-    login does not accept basic authentication, download the files in a browser into
-    ``directory``: ``prepare`` accepts the archives as they are.
-    """
-    directory = Path(directory)
-    if url:
-        known = IAM_FSDL_MIRROR.sha256 if url == IAM_FSDL_MIRROR.url else None
-        name = url.rstrip("/").rsplit("/", 1)[-1] or "iam.zip"
-        return [download(url, directory / name, sha256=sha256 or known, progress=stderr_progress)]
-    username = username or os.environ.get(USERNAME_ENV)
-    password = password or os.environ.get(PASSWORD_ENV)
-    if not username or not password:
-        raise TextRecognizerError(
-            f"IAM needs a registered account: set {USERNAME_ENV} and {PASSWORD_ENV} (register at "
-            "https://fki.tic.heia-fr.ch/databases/iam-handwriting-database), or pass --url with "
-            f"an archive you may use, e.g. FSDL's mirror {IAM_FSDL_MIRROR.url}"
-        )
-    headers = basic_auth_header(username, password)
-    paths = [
-        download(remote.url, directory / remote.filename, headers=headers, progress=stderr_progress)
-        for remote in IAM_OFFICIAL_FILES
-    ]
-    task = IAM_TASK_FILE
-    return paths + [download(task.url, directory / task.filename, progress=stderr_progress)]

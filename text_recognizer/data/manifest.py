@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from text_recognizer.errors import ManifestError
-from text_recognizer.io import atomic_write_bytes, atomic_write_text, sha256_bytes
+from text_recognizer.io import atomic_write_bytes, atomic_write_text, encode_png, sha256_bytes
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -25,7 +25,6 @@ MANIFEST_JSON = "manifest.json"
 IMAGE_DIR = "images"
 SPLITS = ("train", "val", "test")
 #: Fixed PNG settings (no timestamp, fixed compression): equal images give equal files.
-PNG_OPTIONS: dict[str, Any] = {"format": "PNG", "optimize": False, "compress_level": 1}
 KINDS = ("lines", "paragraphs")
 
 
@@ -47,13 +46,6 @@ class ManifestRecord:
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ManifestRecord))
 _INT_COLUMNS = {"width", "height"}
-
-
-def encode_png(image: "Image.Image") -> bytes:
-    """PNG bytes of ``image`` with :data:`PNG_OPTIONS`, so equal images give equal files."""
-    buffer = io.BytesIO()
-    image.save(buffer, **PNG_OPTIONS)
-    return buffer.getvalue()
 
 
 def write_image_record(
@@ -102,10 +94,6 @@ class Manifest:
 
     def image_path(self, record: ManifestRecord) -> Path:
         return self.root / record.path
-
-    def to_rows(self) -> list[dict[str, Any]]:
-        """Plain dicts, one per record (for pandas / great-expectations)."""
-        return [asdict(record) for record in self.records]
 
 
 def records_to_csv(records: Iterable[ManifestRecord]) -> str:

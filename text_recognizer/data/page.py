@@ -122,7 +122,7 @@ def is_inverted(gray: np.ndarray) -> bool:
     >>> is_inverted(page), is_inverted(255 - page)
     (True, False)
     """
-    low, high = quantiles(gray, 0.01, 0.99)
+    low, high = quantiles(gray, 0.001, 0.999)
     if high - low < MIN_CONTRAST // 2:
         return False
     return 2.0 * _cell_vote(gray) + _border_vote(gray, low, high) > 0

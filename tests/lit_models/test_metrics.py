@@ -1,0 +1,32 @@
+"""The logged CER/WER: torchmetrics states that accumulate the package's one implementation."""
+
+from __future__ import annotations
+
+import pytest
+
+from text_recognizer.lit_models.metrics import ErrorRates
+from text_recognizer.metrics import character_error_rate, word_error_rate
+
+BATCHES = [
+    (["the cat sat", "on"], ["the cat sat", "one"]),
+    (["a mat", ""], ["the mat", "today"]),
+]
+
+
+def test_rates_over_several_batches_equal_the_corpus_rates_of_all_of_them():
+    rates = ErrorRates()
+    for predictions, references in BATCHES:
+        rates.update(predictions, references)
+    predictions = [text for batch, _ in BATCHES for text in batch]
+    references = [text for _, batch in BATCHES for text in batch]
+    computed = rates.compute()
+    assert float(computed["cer"]) == pytest.approx(character_error_rate(predictions, references))
+    assert float(computed["wer"]) == pytest.approx(word_error_rate(predictions, references))
+
+
+def test_reset_forgets_the_previous_stage():
+    rates = ErrorRates()
+    rates.update(*BATCHES[1])
+    rates.reset()
+    rates.update(*BATCHES[0])
+    assert float(rates.compute()["cer"]) == pytest.approx(character_error_rate(*BATCHES[0]))

@@ -1,1 +1,0 @@
-"""Quality tooling shared by the test suite and users: hypothesis strategies, goldens, suites."""
