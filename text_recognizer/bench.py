@@ -152,6 +152,42 @@ def inference_rows(
     return rows
 
 
+def backend_rows(
+    path: Any,
+    threads: int,
+    repeats: int = 20,
+    backends: Sequence[str] = ("eager", "torchscript", "onnx"),
+) -> list[BenchRow]:
+    """Line and paragraph latency at batch 1 of one staged model under each backend, side by
+    side (the same images, the same threads), so a deployment can pick its runtime."""
+    from text_recognizer.errors import TextRecognizerError
+
+    images, _, _ = sample_images("lines", 1)
+    pages, _, _ = sample_images("paragraphs", 1)
+    rows = []
+    for backend in backends:
+        try:
+            recognizer = Recognizer.load(path, backend=backend, threads=threads)
+        except (TextRecognizerError, ImportError) as error:
+            rows.append(BenchRow(f"line latency {backend}", 1, 0.0, 0.0, 0.0, f"skipped: {error}"))
+            continue
+        device = torch.device("cpu")
+        line = time_calls(lambda r=recognizer: r.predict(images[0], "lines"), repeats, 3, device)
+        rows.append(
+            _row(f"line latency {backend}", 1, line, f"{images[0].width}x{images[0].height} px")
+        )
+        if "paragraphs" in recognizer.readable_kinds:
+            page = time_calls(
+                lambda r=recognizer: r.predict(pages[0], "paragraphs"),
+                max(3, repeats // 4),
+                1,
+                device,
+            )
+            route = "segmented into lines" if recognizer.segments_paragraphs else "paragraph model"
+            rows.append(_row(f"paragraph latency {backend}", 1, page, route))
+    return rows
+
+
 def _train_step(
     lit: Any, optimizer: Any, batch: dict, device: torch.device, dtype: torch.dtype | None
 ) -> None:

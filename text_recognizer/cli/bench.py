@@ -20,7 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--random", action="store_true", help="time random-weight base models, not a staged one"
     )
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--backend", choices=("eager", "torchscript", "onnx"), default="eager")
+    parser.add_argument(
+        "--backend",
+        choices=("eager", "torchscript", "onnx", "all"),
+        default="eager",
+        help="runtime of the staged model; `all` times the latency of each side by side",
+    )
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per latency")
     parser.add_argument(
         "--batch-sizes", type=int, nargs="+", default=[1, 8, 32], help="throughput batch sizes"
@@ -54,6 +59,14 @@ def run(args: argparse.Namespace) -> int:
             staged_folders(DEFAULT_MODEL_DIR)
         except TextRecognizerError:
             random_weights = True
+    if args.backend == "all":
+        if random_weights:
+            raise TextRecognizerError("--backend all times a staged model; give --model")
+        from text_recognizer.bench import backend_rows
+
+        print(f"# {args.model or DEFAULT_MODEL_DIR}; cpu; torch threads {threads}")
+        print(format_table(backend_rows(args.model or DEFAULT_MODEL_DIR, threads, args.repeats)))
+        return 0
     if random_weights:
         torch.set_num_threads(threads)
         recognizer = random_recognizer(args.device)

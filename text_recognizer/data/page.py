@@ -134,8 +134,8 @@ def pixel_noise(gray: np.ndarray) -> float:
     move a median."""
     if gray.shape[1] < 2:
         return 0.0
-    differences = np.abs(np.diff(gray.astype(np.int16), axis=1))
-    return float(np.median(differences)) / 0.954
+    differences = np.abs(np.diff(gray.astype(np.int16), axis=1)).astype(np.uint8)
+    return quantiles(differences, 0.5)[0] / 0.954  # a histogram's median: no sort
 
 
 def paper_light(gray: np.ndarray) -> np.ndarray:
