@@ -25,15 +25,6 @@ PLAIN = AugmentConfig(
 )
 
 
-@pytest.fixture
-def mask() -> np.ndarray:
-    """A small ink mask: two strokes, 3 px wide, ink 255 on 0."""
-    canvas = np.zeros((30, 60), dtype=np.uint8)
-    canvas[5:25, 10:13] = 255
-    canvas[12:15, 20:50] = 255
-    return canvas
-
-
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
 
