@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from text_recognizer.calibration import assess
+from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
 from text_recognizer.data.manifest import SPLITS, read_manifest
 from text_recognizer.errors import ManifestError
 from text_recognizer.metrics import character_error_rate, word_error_rate
@@ -23,6 +24,7 @@ from text_recognizer.recognizer import Recognizer
 
 #: Above this many writers (IAM's test split has hundreds) reports list none one by one.
 MAX_WRITER_ROWS = 30
+LEGACY_GROUP = "writers held out before synthetic-2.0 (" + ", ".join(LEGACY_TEST_WRITERS) + ")"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Evaluation:
     held_out_writers: tuple[str, ...]
     #: How well confidences match accuracies (line and character ECE, reliability bins).
     calibration: dict[str, Any] | None = None
+    #: Rates over named groups of writers: the writers held out before the library grew
+    #: (:data:`text_recognizer.data.fonts.LEGACY_TEST_WRITERS`), comparable with older models.
+    by_group: dict[str, WriterScore] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +117,10 @@ def evaluate_folder(
     positions_by_writer: dict[str, list[int]] = defaultdict(list)  # indices into ``records``
     for position, record in enumerate(records):
         positions_by_writer[record.writer].append(position)
+    legacy = [i for i, record in enumerate(records) if record.writer in LEGACY_TEST_WRITERS]
+    groups = {}
+    if legacy and len(legacy) < len(records):
+        groups[LEGACY_GROUP] = _score([predicted[i] for i in legacy], [truths[i] for i in legacy])
     return Evaluation(
         data=str(data_dir),
         split=split,
@@ -128,4 +137,5 @@ def evaluate_folder(
         },
         held_out_writers=tuple(manifest.metadata.get("held_out_writers") or ()),
         calibration=calibration.to_dict(),
+        by_group=groups,
     )

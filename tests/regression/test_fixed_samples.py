@@ -9,6 +9,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from PIL import Image, ImageOps
 
 from tests.regression.conftest import GOLDENS_DIR, SAMPLES_DIR, committed_sample_ids
 from text_recognizer.errors import GoldenError
@@ -77,6 +78,27 @@ def test_mean_cer_against_truth_stays_within_recorded_margin(
             f"+ margin {default_goldens.margin:.4f}",
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="module")
+def default_recognizer(default_model):
+    from text_recognizer.recognizer import Recognizer
+
+    return Recognizer.load(default_model)
+
+
+@pytest.mark.parametrize("sample_id", committed_sample_ids())
+def test_a_sample_written_light_on_dark_reads_exactly_as_the_sample(
+    sample_id, default_recognizer, default_predictions, fixed_samples
+):
+    """Polarity is normalised away: the inverted image gives the same transcription."""
+    sample = {s.id: s for s in fixed_samples}[sample_id]
+    if sample_id not in default_predictions:
+        pytest.skip(f"the default model has no model for {sample_id}'s kind")
+    with Image.open(SAMPLES_DIR / sample.file) as image:
+        inverted = ImageOps.invert(image.convert("L"))
+    reading = default_recognizer.predict(inverted, mode=sample.kind).text
+    assert reading == default_predictions[sample_id]
 
 
 # -- the mechanism, on a tiny random model ----------------------------------------------------

@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
         ("mean char accuracy", f"{result.calibration['mean_accuracy']:.3f}"),
         ("ECE (lines)", f"{result.calibration['line_ece']:.3f}"),
         ("ECE (characters)", f"{result.calibration['char_ece']:.3f}"),
+        *(
+            (f"CER, {group}", f"{100 * score.cer:.2f} %")
+            for group, score in (result.by_group or {}).items()
+        ),
         ("ms / sample", f"{1000 * result.seconds_per_sample:.1f}"),
         ("model", result.model_version),
     ]

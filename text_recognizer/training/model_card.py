@@ -23,6 +23,11 @@ def evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
         f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}, "
         f"{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample on the staging host.\n\n"
     )
+    for group, score in (evaluation.get("by_group") or {}).items():
+        text += (
+            f"On the {group}: CER {score['cer']:.2%}, WER {score['wer']:.2%} "
+            f"({score['samples']:,} {evaluation['kind']}).\n\n"
+        )
     if 1 < len(by_writer) <= MAX_WRITER_ROWS:
         text += "| writer | unseen | samples | CER | WER |\n|---|---|---|---|---|\n" + "".join(
             f"| {writer or '(none)'} | {'yes' if writer in held_out else 'no'} | "
@@ -35,6 +40,18 @@ def evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
 
 #: The test split's reliability diagram, written beside the card when the model is evaluated.
 RELIABILITY_FILE = "reliability.png"
+
+
+def writers_markdown(writers: dict[str, Any] | None) -> str:
+    """Who wrote the evaluation data's splits, and by which rule they were chosen."""
+    if not writers:
+        return ""
+    return (
+        "## Writers\n\n"
+        f"{writers['train']} training writers; {len(writers['val'])} validation-only writers "
+        f"({', '.join(writers['val'])}); {len(writers['test'])} test-only writers "
+        f"({', '.join(writers['test'])}). Rule: {writers['rule'] or 'not recorded'}.\n\n"
+    )
 
 
 def calibration_markdown(card: dict[str, Any]) -> str:
@@ -84,6 +101,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"{card['parameters']:,} parameters).\n\n"
         f"## Data\n\n| key | value |\n|---|---|\n{rows(card['data'])}\n"
         f"## Metrics\n\n| metric | value |\n|---|---|\n{rows(card['metrics'])}\n"
+        + writers_markdown(card.get("writers"))
         + evaluation_markdown(card.get("evaluation"))
         + calibration_markdown(card)
         + f"## Training\n\n| key | value |\n|---|---|\n{rows(card['training'])}\n"

@@ -146,6 +146,24 @@ def _evaluate_staged(
     return evaluate_folder(Recognizer.load(folder), data_dir, "test", limit=limit).to_dict()
 
 
+def _writers(data_dir: str | os.PathLike | None) -> dict[str, Any] | None:
+    """Which writers the evaluation data's splits were written by, and the rule that chose
+    them (synthetic data sets record both in ``manifest.json``)."""
+    if data_dir is None:
+        return None
+    from text_recognizer.data.manifest import read_manifest
+
+    metadata = read_manifest(data_dir).metadata
+    if "held_out_writers" not in metadata:
+        return None
+    return {
+        "rule": metadata.get("writer_rule", ""),
+        "test": list(metadata.get("held_out_writers") or []),
+        "val": list(metadata.get("val_writers") or []),
+        "train": len(metadata.get("training_writers") or []),
+    }
+
+
 def _has_split(data_dir: str | os.PathLike, split: str) -> bool:
     from text_recognizer.data.manifest import read_manifest
 
@@ -288,6 +306,7 @@ def stage(
             "vocabulary_size": len(payload["vocab"]),
             "preprocessing": staged.preprocessing,
             "data": metadata["data"],
+            "writers": _writers(eval_data),
             "metrics": metrics,
             "evaluation": evaluation,
             "calibration": calibration,
