@@ -2,9 +2,10 @@
 # How held-out-writer CER moves with the number of training writers, at equal steps.
 # Usage: bash scripts/writer_scaling.sh DATA_DIR OUT_DIR [STEPS] [WRITER_COUNTS...]
 #   e.g. bash scripts/writer_scaling.sh data/lines-64k runs/writer-scaling 1500 16 30 88
-# Each count trains lines_default.yaml on the first N training writers (in the order of the
-# writer rule, so smaller sets are part of larger ones), stages the best checkpoint and scores
-# it on the test split (writers unseen by every run). Prints one table row per count.
+# Each count trains the config $CONFIG (default: lines_writer_scaling) on the first N training
+# writers (in the order of the writer rule, so smaller sets are part of larger ones), stages the
+# best checkpoint (fitting its confidence temperature) and scores it on the test split (writers
+# unseen by every run). Prints one table row per count.
 set -euo pipefail
 data=${1:?data set folder}
 out=${2:?output folder}
@@ -18,7 +19,7 @@ mkdir -p "$out"
 for count in "${counts[@]}"; do
   run="$out/writers-$count"
   if [ ! -f "$run/results.json" ]; then
-    $cli train --config lines_default --data-dir "$data" \
+    $cli train --config "${CONFIG:-lines_writer_scaling}" --data-dir "$data" \
       --train-writers "$count" --max-steps "$steps" --out "$run" --no-test
   fi
   if [ ! -f "$run/evaluation.json" ]; then
