@@ -51,14 +51,30 @@ class FixedSample:
 
 
 def _model_sized(image: Image.Image, kind: str) -> Image.Image:
-    """``image`` resized to what the preprocessor would make of it (8-bit, same aspect)."""
-    from text_recognizer.data.preprocess import LINE_HEIGHT, line_width_for, paragraph_size_for
-
-    size = (
-        (line_width_for(*image.size), LINE_HEIGHT)
-        if kind == "lines"
-        else paragraph_size_for(*image.size)
+    """``image`` scaled (whole, margins, polarity and colour kept) so that its text block comes
+    out at the size the preprocessor gives it: small files, and no detail the model never sees.
+    """
+    from text_recognizer.data.preprocess import (
+        LINE_HEIGHT,
+        LINE_MARGIN,
+        PARAGRAPH_MARGIN,
+        page_of,
+        paragraph_size_for,
     )
+
+    page = page_of(image)
+    if page.box is None:
+        return image
+    top, bottom, left, right = page.box
+    margin = LINE_MARGIN if kind == "lines" else PARAGRAPH_MARGIN
+    pad = 2 * int(round(margin * (bottom - top)))
+    block = (right - left + pad, bottom - top + pad)
+    if kind == "lines":
+        scale = LINE_HEIGHT / block[1]
+    else:
+        scale = paragraph_size_for(*block)[0] / block[0]
+    scale = min(scale, 1.0)  # never enlarge: the stored sample keeps the original's detail
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     return image.resize(size, Image.Resampling.LANCZOS) if size != image.size else image
 
 
