@@ -52,8 +52,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         name="cer_normalised_by_prediction",
         path="text_recognizer/metrics.py",
-        original="units += len(reference)",
-        replacement="units += len(prediction)",
+        original="units += len(meant)",
+        replacement="units += len(said)",
         target=_properties("cer"),
         keyword="agrees_with_torchmetrics",
         description="CER divides by the prediction's length instead of the reference's",

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from text_recognizer.cli.common import positive_int
 from text_recognizer.errors import TextRecognizerError
+from text_recognizer.extras import require
 
 LOOPBACK_DEFAULT = "127.0.0.1"
 
@@ -90,15 +91,10 @@ def recognizer_factory(model: Path | None, backend: str = "eager") -> Callable[[
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn
-
-        from text_recognizer.api.app import create_app
-    except ModuleNotFoundError as error:
-        raise TextRecognizerError(
-            f"serving needs the 'serve' extra ({error.name} is missing): "
-            "pip install 'text-recognizer[serve]'"
-        ) from None
+    for module in ("fastapi", "python_multipart"):
+        require(module, "the HTTP service")
+    uvicorn = require("uvicorn", "the HTTP service")
+    from text_recognizer.api.app import create_app
     from text_recognizer.api.settings import ServeSettings
 
     settings = ServeSettings(

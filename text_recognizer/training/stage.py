@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 
 from text_recognizer import __version__, export, export_parity
-from text_recognizer.data.preprocess import Preprocessor, Sample
+from text_recognizer.data.preprocess import Batch, Preprocessor, Sample
 from text_recognizer.errors import StagedModelError
 from text_recognizer.io import atomic_write_text, sha256_file
 from text_recognizer.provenance import git_revision
@@ -59,7 +59,7 @@ def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Imag
         from text_recognizer.data.synthetic import SyntheticConfig, render_sample, split_for_index
 
         config = SyntheticConfig(kind=kind, seed=seed)
-        images = []
+        images: list[Image.Image] = []
         index = 0
         while len(images) < count:
             if split_for_index(index, config.split_fractions) == "test":
@@ -73,7 +73,7 @@ def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Imag
         return images, f"fake printed test images ({type(error).__name__}: {error})"
 
 
-def _batch(kind: str, images: Sequence[Image.Image]) -> dict[str, Any]:
+def _batch(kind: str, images: Sequence[Image.Image]) -> Batch:
     preprocessor = Preprocessor(kind)
     samples = [
         Sample(image=preprocessor(image), text="", id=str(index))
