@@ -95,6 +95,18 @@ MUTANTS: tuple[Mutant, ...] = (
         description="off by one: CTC collapse starts at the second frame, losing the first label",
     ),
     Mutant(
+        name="ctc_collapse_assumes_a_label_first",
+        path="text_recognizer/decoding.py",
+        original="    out = []\n    previous = None\n    for label in frames:\n",
+        replacement=(
+            "    out = list(frames[:1])\n    previous = frames[0] if frames else None\n"
+            "    for label in frames[1:]:\n"
+        ),
+        target=_properties("ctc"),
+        keyword="every_alignment",
+        description="a fast path takes the first frame as a label: a leading blank is emitted",
+    ),
+    Mutant(
         name="ctc_greedy_blank_does_not_separate",
         path="text_recognizer/decoding.py",
         original="            previous = label\n        results.append(",

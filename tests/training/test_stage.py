@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 
+from tests.staged_models import transcribed_rates
 from text_recognizer.data.fake import render_fake
 from text_recognizer.errors import ExportParityError, StagedModelError
 from text_recognizer.staging import load_staged
@@ -107,7 +108,9 @@ def test_staging_with_eval_data_records_the_staged_models_test_error(line_checkp
     report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=data)
     evaluation = report.card["evaluation"]
     assert evaluation["samples"] == 3 and evaluation["split"] == "test"
-    assert 0.0 <= evaluation["cer"] and report.card["metrics"]["test cer (staged model)"] >= 0
+    cer, wer = transcribed_rates(report.folder, data)
+    assert (evaluation["cer"], evaluation["wer"]) == pytest.approx((cer, wer))
+    assert report.card["metrics"]["test cer (staged model)"] == round(cer, 4)
     assert "CER" in (report.folder / "model_card.md").read_text()
 
 
