@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 import torch
@@ -134,3 +135,30 @@ def test_staging_without_eval_data_leaves_the_evaluation_empty(staged_lines):
     card = json.loads((staged_lines.folder / "model_card.json").read_text())
     assert card["evaluation"] is None
     assert "test split" not in (staged_lines.folder / "model_card.md").read_text()
+
+
+def test_staging_without_onnx_keeps_torchscript_and_says_why_there_is_no_onnx(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer.training.stage import stage
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if the export extra were missing
+    image = render_fake("lines", 0)[0]
+    report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=["torchscript"])
+    assert sorted(report.card["files"]) == ["model.pt", "model.ts"]
+    assert report.card["export"]["onnx"] == {}
+    assert any(
+        "text-recognizer[export]" in note for note in report.card["export"]["parity"]["notes"]
+    )
+
+
+def test_keeping_onnx_without_the_export_extra_is_refused_naming_it(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer.extras import MissingExtraError
+    from text_recognizer.training.stage import stage
+
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(MissingExtraError, match=r"text-recognizer\[export\]"):
+        stage(line_checkpoint, tmp_path / "m", images=[render_fake("lines", 0)[0]])
+    assert not (tmp_path / "m").exists()
