@@ -9,16 +9,29 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 export TQDM_DISABLE ?= 1
 
-.PHONY: setup fonts demo test test-slow test-gpu lint bench clean
+# torch and its CUDA-only dependencies stay out of the lock: torch is installed first, from
+# TORCH_SPEC (the CPU wheel), and the lock is installed with --no-deps.
+LOCK_EXCLUDED := torch triton cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cublas \
+	nvidia-cuda-cccl nvidia-cuda-cupti nvidia-cuda-nvrtc nvidia-cuda-runtime nvidia-cudnn-cu13 \
+	nvidia-cufft nvidia-cufile nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 \
+	nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx
+
+.PHONY: setup fonts demo test test-slow test-gpu lint lock bench clean
 
 setup: $(STAMP) fonts
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate the hash-pinned lock of every dependency (all extras) after changing pyproject.toml.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		$(addprefix --no-emit-package ,$(LOCK_EXCLUDED)) -o requirements/lock.txt
 
 # Debian's and npm's handwriting fonts add writers beyond the PyPI ones; each step is skipped
 # with a note where apt or npm is absent (the generator then uses the writers it finds).
@@ -39,8 +52,9 @@ test-slow: $(STAMP)
 test-gpu:
 	PYTHONPATH=. python3 -m pytest -m gpu
 
+# System hooks (mypy, shellcheck, actionlint) run from the venv: it goes first on PATH.
 lint: $(STAMP)
-	$(BIN)/pre-commit run --all-files
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .coverage coverage.xml htmlcov

@@ -52,8 +52,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         name="cer_normalised_by_prediction",
         path="text_recognizer/metrics.py",
-        original="units += len(reference)",
-        replacement="units += len(prediction)",
+        original="units += len(meant)",
+        replacement="units += len(said)",
         target=_properties("cer"),
         keyword="agrees_with_torchmetrics",
         description="CER divides by the prediction's length instead of the reference's",
@@ -93,6 +93,18 @@ MUTANTS: tuple[Mutant, ...] = (
         target=_properties("ctc"),
         keyword="every_alignment",
         description="off by one: CTC collapse starts at the second frame, losing the first label",
+    ),
+    Mutant(
+        name="ctc_collapse_assumes_a_label_first",
+        path="text_recognizer/decoding.py",
+        original="    out = []\n    previous = None\n    for label in frames:\n",
+        replacement=(
+            "    out = list(frames[:1])\n    previous = frames[0] if frames else None\n"
+            "    for label in frames[1:]:\n"
+        ),
+        target=_properties("ctc"),
+        keyword="every_alignment",
+        description="a fast path takes the first frame as a label: a leading blank is emitted",
     ),
     Mutant(
         name="ctc_greedy_blank_does_not_separate",

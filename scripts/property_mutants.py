@@ -37,8 +37,8 @@ from text_recognizer.io import atomic_write_text
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: What a sandbox holds: the package, the tests and the pytest configuration.
 COPIED = ("text_recognizer", "tests", "pyproject.toml")
-#: Derandomized ``ci`` profile (tests/conftest.py): a mutant is killed or not, reproducibly.
-PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-x", "--hypothesis-profile=ci")
+#: Derandomized ``mutants`` profile (tests/conftest.py): a mutant is killed or not, reproducibly.
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-x", "--hypothesis-profile=mutants")
 #: pytest's exit status when tests ran and some failed; collection errors etc. do not count.
 TESTS_FAILED = 1
 RUN_TIMEOUT_S = 600
@@ -81,7 +81,7 @@ def sandbox_env(sandbox: Path) -> dict[str, str]:
     }
     inherited = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(sandbox) + (os.pathsep + inherited if inherited else "")
-    env["HYPOTHESIS_PROFILE"] = "ci"
+    env["HYPOTHESIS_PROFILE"] = "mutants"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("OMP_NUM_THREADS", "1")  # the tests use one torch thread; stay modest
     return env

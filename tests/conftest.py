@@ -23,21 +23,56 @@ pytest_plugins = ["text_recognizer.testing.pytest_plugin", "tests.staged_models"
 #: The checkout's root, for tests that read its files (pyproject.toml, scripts/, configs).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+#: Committed examples every ``ci`` run replays first: failures found by a nightly run (or by
+#: hand) go here, so a pull request can never pass a property that once failed.
+HYPOTHESIS_EXAMPLES = REPO_ROOT / "tests" / "hypothesis-examples"
+
 try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
     from hypothesis import HealthCheck, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 except ImportError:  # pragma: no cover
     settings = None
 
-if settings is not None:
+
+def register_hypothesis_profiles() -> None:
+    """``dev`` (laptops), ``ci`` (pull requests: few fresh examples per run after the committed
+    ones, read-only), ``nightly`` (many fresh examples; failures saved into the committed
+    folder) and ``mutants`` (derandomized: a planted bug is caught or not, reproducibly)."""
+    quiet = [HealthCheck.too_slow]
     settings.register_profile("dev", max_examples=60, deadline=None)
+    # derandomize is explicit: Hypothesis loads its own derandomized "ci" defaults when it sees a
+    # CI variable, and every profile registered after that would inherit them.
     settings.register_profile(
         "ci",
         max_examples=20,
         deadline=None,
+        derandomize=False,
+        print_blob=True,
+        suppress_health_check=quiet,
+        database=ReadOnlyDatabase(DirectoryBasedExampleDatabase(HYPOTHESIS_EXAMPLES)),
+    )
+    settings.register_profile(
+        "nightly",
+        max_examples=1000,
+        deadline=None,
+        derandomize=False,
+        print_blob=True,
+        suppress_health_check=quiet,
+        database=DirectoryBasedExampleDatabase(HYPOTHESIS_EXAMPLES),
+    )
+    settings.register_profile(
+        "mutants",
+        max_examples=20,
+        deadline=None,
         derandomize=True,
         print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow],
+        suppress_health_check=quiet,
+        database=None,
     )
+
+
+if settings is not None:
+    register_hypothesis_profiles()
     _default_profile = "ci" if os.environ.get("CI") else "dev"
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
 

@@ -105,3 +105,18 @@ def two_writer_data(tmp_path):
     metadata = {"kind": "lines", "source": "fake", "held_out_writers": ["unseen"]}
     write_manifest(root, records, metadata)
     return root
+
+
+def transcribed_rates(model_dir, data_dir, writer: str | None = None) -> tuple[float, float]:
+    """Corpus CER and WER of the test split of ``data_dir`` (one writer's records when given),
+    computed image by image with ``Recognizer.predict``: the reference an evaluation must match."""
+    from text_recognizer.data.manifest import read_manifest
+    from text_recognizer.metrics import character_error_rate, word_error_rate
+    from text_recognizer.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model_dir)
+    manifest = read_manifest(data_dir)
+    records = [r for r in manifest.records if r.split == "test" and writer in (None, r.writer)]
+    predictions = [recognizer.predict(manifest.root / r.path, mode="lines").text for r in records]
+    references = [r.text for r in records]
+    return character_error_rate(predictions, references), word_error_rate(predictions, references)

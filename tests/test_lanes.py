@@ -84,3 +84,36 @@ def test_a_folder_named_data_does_not_make_its_tests_data_tests(pytester: pytest
     pytester.mkpydir("data")
     pytester.path.joinpath("data", "test_parse.py").write_text("def test_parse():\n    pass\n")
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_ci_hypothesis_profile_draws_fresh_examples_after_the_committed_ones():
+    from hypothesis import settings
+    from hypothesis.database import ReadOnlyDatabase
+
+    from tests.conftest import HYPOTHESIS_EXAMPLES, register_hypothesis_profiles
+
+    register_hypothesis_profiles()  # in-process pytester runs register their own copies
+    ci = settings.get_profile("ci")
+    assert not ci.derandomize
+    assert isinstance(ci.database, ReadOnlyDatabase)
+    assert str(HYPOTHESIS_EXAMPLES) in repr(ci.database)
+
+
+def test_the_nightly_profile_draws_far_more_and_saves_failures_for_commit():
+    from hypothesis import settings
+
+    from tests.conftest import HYPOTHESIS_EXAMPLES, register_hypothesis_profiles
+
+    register_hypothesis_profiles()
+    nightly, ci = settings.get_profile("nightly"), settings.get_profile("ci")
+    assert nightly.max_examples >= 10 * ci.max_examples and not nightly.derandomize
+    assert str(HYPOTHESIS_EXAMPLES) in repr(nightly.database)
+
+
+def test_planted_bugs_are_hunted_with_a_derandomized_profile():
+    from hypothesis import settings
+
+    from scripts.property_mutants import PYTEST_ARGS
+
+    assert "--hypothesis-profile=mutants" in PYTEST_ARGS
+    assert settings.get_profile("mutants").derandomize

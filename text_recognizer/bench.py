@@ -74,7 +74,7 @@ def sample_images(kind: str, count: int) -> tuple[list[Image.Image], list[str], 
         from text_recognizer.data.synthetic import SyntheticConfig, render_sample, split_for_index
 
         config = SyntheticConfig(kind=kind)
-        samples = []
+        samples: list[Any] = []
         index = 0
         while len(samples) < count:
             if split_for_index(index, config.split_fractions) == "test":
@@ -118,7 +118,7 @@ def inference_rows(
         for size in batch_sizes:
             batch = images[:size]
             seconds = time_calls(
-                lambda batch=batch: recognizer.predict_batch(batch, "lines"),
+                functools.partial(recognizer.predict_batch, batch, "lines"),
                 max(3, repeats // max(1, size // 4)),
                 1,
                 device,
@@ -144,7 +144,7 @@ def inference_rows(
         for size in sorted({1, count}):
             batch = images[:size]
             seconds = time_calls(
-                lambda batch=batch: recognizer.predict_batch(batch, "paragraphs"), 3, 1, device
+                functools.partial(recognizer.predict_batch, batch, "paragraphs"), 3, 1, device
             )
             rows.append(_row("paragraph throughput", size, seconds, note))
         if not recognizer.segments_paragraphs:

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterator, Sequence
 import torch
 from torch import nn
 
+from text_recognizer.extras import require
 from text_recognizer.io import atomic_write_bytes
 from text_recognizer.models.line_ctc import LineCTC
 from text_recognizer.models.paragraph_transformer import KeyValue, ParagraphTransformer
@@ -277,7 +278,7 @@ def save_onnx(model: nn.Module, folder: str | os.PathLike) -> dict[str, Path]:
                 torch.onnx.export(
                     part.module,
                     part.example,
-                    buffer,
+                    buffer,  # type: ignore[arg-type]  # a file object works; the stub says path
                     dynamo=False,
                     opset_version=ONNX_OPSET,
                     input_names=list(part.input_names),
@@ -292,8 +293,7 @@ def save_onnx(model: nn.Module, folder: str | os.PathLike) -> dict[str, Path]:
 
 def onnx_session(path: str | os.PathLike, threads: int | None = None) -> Any:
     """An onnxruntime CPU session for ``path`` (onnxruntime is imported here, lazily)."""
-    import onnxruntime
-
+    onnxruntime = require("onnxruntime", "running an ONNX model")
     options = onnxruntime.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads

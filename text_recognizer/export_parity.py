@@ -102,6 +102,8 @@ def check_parity(
                 actual = parts["forward"](images, widths)
                 results.append(compare(backend, "forward", expected, actual, atol, rtol))
             return results
+        if not isinstance(model, ParagraphTransformer):
+            raise ExportParityError(f"no parity check for {type(model).__name__}")
         encoder, step = ParagraphEncoder(model), ParagraphDecoderStep(model)
         tokens = _greedy_tokens(model, images, steps)
         expected = _paragraph_rollout(encoder, step, images, tokens)

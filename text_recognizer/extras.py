@@ -18,7 +18,7 @@ from text_recognizer.errors import TextRecognizerError
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "synth": ("synthetic handwriting (fonts and word lists)", ("wordfreq", "fontpkg")),
     "validation": ("data validation", ("great_expectations", "pandas")),
-    "serve": ("the HTTP service", ("fastapi", "uvicorn", "multipart")),
+    "serve": ("the HTTP service", ("fastapi", "uvicorn", "python_multipart")),
     "export": ("ONNX export and inference", ("onnx", "onnxscript", "onnxruntime")),
 }
 

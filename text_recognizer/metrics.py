@@ -83,10 +83,10 @@ def edit_counts(predictions: Texts, references: Texts, unit: str = "char") -> Ed
         raise ValueError(f"unit must be 'char' or 'word', got {unit!r}")
     errors = units = 0
     for prediction, reference in _pairs(predictions, references):
-        if unit == "word":
-            prediction, reference = prediction.split(), reference.split()
-        errors += edit_distance(prediction, reference)
-        units += len(reference)
+        said: Sequence[str] = prediction.split() if unit == "word" else prediction
+        meant: Sequence[str] = reference.split() if unit == "word" else reference
+        errors += edit_distance(said, meant)
+        units += len(meant)
     return EditCounts(errors, units)
 
 

@@ -1,11 +1,13 @@
-"""The console script's shell: help, version, and user errors printed without a traceback."""
+"""The console script's shell: every subcommand registered, help, version, and user errors
+printed as one line while bugs still raise."""
 
+import re
 import sys
 
 import pytest
 
 from text_recognizer import __version__
-from text_recognizer.cli import build_parser, main
+from text_recognizer.cli import COMMAND_MODULES, main
 from text_recognizer.errors import TextRecognizerError
 
 
@@ -18,26 +20,51 @@ def test_version_flag_prints_the_package_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0
-    assert __version__ in capsys.readouterr().out
+    assert capsys.readouterr().out.strip() == f"text-recognizer {__version__}"
+
+
+def listed_commands(help_text: str) -> list[str]:
+    """The sub-commands a help page lists: the names indented under its metavar."""
+    return re.findall(r"^    ([a-z-]+)\s", help_text, re.M)
+
+
+def test_every_subcommand_module_registers_its_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert listed_commands(capsys.readouterr().out) == list(COMMAND_MODULES)
+
+
+def test_data_group_registers_every_action(capsys):
+    with pytest.raises(SystemExit):
+        main(["data", "--help"])
+    assert listed_commands(capsys.readouterr().out) == [
+        "generate",
+        "stats",
+        "contact-sheet",
+        "validate",
+        "download",
+        "prepare",
+    ]
 
 
 def test_user_error_is_one_line_on_stderr_with_exit_2(monkeypatch, capsys):
-    parser = build_parser()
-
     def failing(args):
         raise TextRecognizerError("the image is empty")
 
-    monkeypatch.setattr("text_recognizer.cli.build_parser", lambda: parser)
-    parser.set_defaults(func=failing, command="predict")
-    assert main([]) == 2
-    err = capsys.readouterr().err
-    assert err.strip() == "text-recognizer predict: error: the image is empty"
+    monkeypatch.setattr("text_recognizer.cli.predict.run", failing)
+    assert main(["predict", "x.png"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "text-recognizer predict: error: the image is empty\n"
+    assert captured.out == ""
 
 
-def test_data_group_lists_its_actions(capsys):
-    with pytest.raises(SystemExit):
-        main(["data", "--help"])
-    assert "ACTION" in capsys.readouterr().out
+def test_a_bug_is_not_mistaken_for_a_user_error(monkeypatch):
+    def crashing(args):
+        raise ZeroDivisionError("a bug, not bad input")
+
+    monkeypatch.setattr("text_recognizer.cli.predict.run", crashing)
+    with pytest.raises(ZeroDivisionError):
+        main(["predict", "x.png"])
 
 
 @pytest.fixture

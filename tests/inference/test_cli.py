@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.staged_models import transcribed_rates
 from text_recognizer.cli import main
 from text_recognizer.data.fake import render_fake, write_fake_manifest
 
@@ -69,14 +70,15 @@ def test_evaluate_prints_cer_and_wer(staged_lines, tmp_path, capsys):
     assert re.search(r"^samples\s+3$", out, re.M), out
 
 
-def test_evaluate_json_holds_rates_in_range(staged_lines, tmp_path, capsys):
+def test_evaluate_json_reports_the_rates_of_the_transcriptions(staged_lines, tmp_path, capsys):
     data = tmp_path / "data"
     write_fake_manifest(data, "lines", {"test": 2})
     args = ["evaluate", "--model", str(staged_lines.folder), "--data", str(data), "--json"]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["samples"] == 2 and result["split"] == "test"
-    assert result["cer"] >= 0.0 and result["wer"] >= 0.0
+    cer, wer = transcribed_rates(staged_lines.folder, data)
+    assert (result["cer"], result["wer"]) == pytest.approx((cer, wer))
 
 
 def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
@@ -89,7 +91,9 @@ def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
         "unseen": 1,
     }
     assert result.held_out_writers == ("unseen",)
-    assert all(score.cer >= 0.0 and score.wer >= 0.0 for score in result.by_writer.values())
+    for writer, score in result.by_writer.items():
+        expected = transcribed_rates(staged_lines.folder, two_writer_data, writer)
+        assert (score.cer, score.wer) == pytest.approx(expected), writer
 
 
 def test_evaluate_prints_a_row_per_writer_marking_held_out_ones(

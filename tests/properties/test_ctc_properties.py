@@ -42,9 +42,28 @@ def test_decoding_the_alignment_of_a_decoding_returns_it(frames, stretch):
     assert ctc_collapse(canonical_alignment(decoded, stretch), BLANK) == decoded
 
 
-@given(LABELLINGS, st.lists(st.integers(1, 3), min_size=1, max_size=5))
-def test_every_alignment_of_a_labelling_decodes_to_it(labels, stretch):
-    assert ctc_collapse(canonical_alignment(labels, stretch), BLANK) == labels
+@st.composite
+def any_alignment(draw, labellings=LABELLINGS) -> tuple[list[int], list[int]]:
+    """(labels, frames): any CTC alignment of ``labels``. Blanks before, between and after the
+    labels (at least one between two equal labels, which would otherwise merge), and each
+    label held for one or more frames."""
+    labels = draw(labellings)
+    blanks = st.integers(0, 3)
+    frames = [BLANK] * draw(blanks)
+    for index, label in enumerate(labels):
+        if index:
+            frames += [BLANK] * (
+                draw(st.integers(1, 3)) if label == labels[index - 1] else draw(blanks)
+            )
+        frames += [label] * draw(st.integers(1, 3))
+    frames += [BLANK] * draw(blanks)
+    return labels, frames
+
+
+@given(any_alignment())
+def test_every_alignment_of_a_labelling_decodes_to_it(labelled):
+    labels, frames = labelled
+    assert ctc_collapse(frames, BLANK) == labels
 
 
 @given(FRAMES, st.integers(1, 3))

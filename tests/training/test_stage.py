@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 import torch
 
+from tests.staged_models import transcribed_rates
 from text_recognizer.data.fake import render_fake
 from text_recognizer.errors import ExportParityError, StagedModelError
 from text_recognizer.staging import load_staged
@@ -107,7 +109,9 @@ def test_staging_with_eval_data_records_the_staged_models_test_error(line_checkp
     report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=data)
     evaluation = report.card["evaluation"]
     assert evaluation["samples"] == 3 and evaluation["split"] == "test"
-    assert 0.0 <= evaluation["cer"] and report.card["metrics"]["test cer (staged model)"] >= 0
+    cer, wer = transcribed_rates(report.folder, data)
+    assert (evaluation["cer"], evaluation["wer"]) == pytest.approx((cer, wer))
+    assert report.card["metrics"]["test cer (staged model)"] == round(cer, 4)
     assert "CER" in (report.folder / "model_card.md").read_text()
 
 
@@ -131,3 +135,30 @@ def test_staging_without_eval_data_leaves_the_evaluation_empty(staged_lines):
     card = json.loads((staged_lines.folder / "model_card.json").read_text())
     assert card["evaluation"] is None
     assert "test split" not in (staged_lines.folder / "model_card.md").read_text()
+
+
+def test_staging_without_onnx_keeps_torchscript_and_says_why_there_is_no_onnx(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer.training.stage import stage
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if the export extra were missing
+    image = render_fake("lines", 0)[0]
+    report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=["torchscript"])
+    assert sorted(report.card["files"]) == ["model.pt", "model.ts"]
+    assert report.card["export"]["onnx"] == {}
+    assert any(
+        "text-recognizer[export]" in note for note in report.card["export"]["parity"]["notes"]
+    )
+
+
+def test_keeping_onnx_without_the_export_extra_is_refused_naming_it(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer.extras import MissingExtraError
+    from text_recognizer.training.stage import stage
+
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(MissingExtraError, match=r"text-recognizer\[export\]"):
+        stage(line_checkpoint, tmp_path / "m", images=[render_fake("lines", 0)[0]])
+    assert not (tmp_path / "m").exists()

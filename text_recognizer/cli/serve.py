@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 
 from text_recognizer.cli.common import positive_int
 from text_recognizer.errors import TextRecognizerError
+from text_recognizer.extras import require
 
 LOOPBACK_DEFAULT = "127.0.0.1"
 #: Environment variable holding the bearer token (safer than --token, which ``ps`` shows).
@@ -213,17 +214,10 @@ def recognizer_factory(model: Path | None, backend: str = "eager") -> Callable[[
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        import prometheus_client  # noqa: F401 - the extra's modules, checked before anything runs
-        import uvicorn  # noqa: F401
-
-        from text_recognizer.api.app import create_app
-        from text_recognizer.api.server import build_server
-    except ModuleNotFoundError as error:
-        raise TextRecognizerError(
-            f"serving needs the 'serve' extra ({error.name} is missing): "
-            "pip install 'text-recognizer[serve]'"
-        ) from None
+    for module in ("fastapi", "python_multipart", "uvicorn", "prometheus_client"):
+        require(module, "the HTTP service")
+    from text_recognizer.api.app import create_app
+    from text_recognizer.api.server import build_server
 
     settings = settings_from_args(args)
     app = create_app(recognizer_factory(args.model, args.backend), settings)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from text_recognizer.extras import require
 from text_recognizer.vocab import CHARACTERS
 
 #: Where the words come from, for the manifest's metadata.
@@ -68,7 +69,7 @@ def is_offensive(word: str) -> bool:
 @functools.lru_cache(maxsize=4)
 def load_words(charset: str = CHARACTERS, number: int = _NUMBER_OF_WORDS) -> WordList:
     """wordfreq's top English words whose characters are all in ``charset`` (imported lazily)."""
-    from wordfreq import top_n_list
+    top_n_list = require("wordfreq", "synthetic text").top_n_list
 
     allowed = set(charset)
     words = [

@@ -30,6 +30,7 @@ from PIL import Image
 from text_recognizer.data.download import RemoteFile, download, stderr_progress
 from text_recognizer.data.manifest import Manifest, write_image_record, write_manifest
 from text_recognizer.errors import DataSetLayoutError, TextRecognizerError
+from text_recognizer.extras import require
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 PARSER_VERSION = "emnist-1"
@@ -228,12 +229,7 @@ class EmnistLinesConfig:
 @functools.lru_cache(maxsize=4)
 def english_words(vocabulary_size: int) -> tuple[tuple[str, ...], np.ndarray]:
     """wordfreq's most frequent English words and their cumulative frequency (for sampling)."""
-    try:
-        import wordfreq
-    except ImportError:  # pragma: no cover
-        raise TextRecognizerError(
-            "EMNIST-lines needs the `wordfreq` package: pip install wordfreq"
-        ) from None
+    wordfreq = require("wordfreq", "EMNIST-lines text")
     frequencies = wordfreq.get_frequency_dict("en")
     words = tuple(w for w in wordfreq.top_n_list("en", vocabulary_size) if w in frequencies)
     weights = np.array([frequencies[w] for w in words], dtype=np.float64)

@@ -102,8 +102,8 @@ def parse_form_xml(source: str | os.PathLike | bytes) -> IamForm:
             )
         )
     return IamForm(
-        id=root.get("id"),
-        writer=root.get("writer-id"),
+        id=root.attrib["id"],
+        writer=root.attrib["writer-id"],
         width=_int_attribute(root, "width", name, default=0),
         height=_int_attribute(root, "height", name, default=0),
         lines=tuple(lines),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -137,7 +138,7 @@ def _parse_row(row: dict[str, str], line: int, path: Path) -> ManifestRecord:
     return ManifestRecord(**{column: values[column] for column in COLUMNS})
 
 
-def read_manifest(root: str | Path) -> Manifest:
+def read_manifest(root: str | os.PathLike) -> Manifest:
     """Read a data set folder's manifest, with errors that name the file and line."""
     root = Path(root)
     csv_path, json_path = root / MANIFEST_CSV, root / MANIFEST_JSON

@@ -36,7 +36,8 @@ def warmup_cosine(step: int, warmup_steps: int, total_steps: int, floor: float =
 
 def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     """Decay matrices and kernels only: decaying biases, norms and embeddings hurts, not helps."""
-    decay, no_decay = [], []
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue

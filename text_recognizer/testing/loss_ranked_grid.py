@@ -18,6 +18,11 @@ from text_recognizer.testing.loss_ranked import load_frozen_images, read_suite
 TRUTH, PREDICTION = (0, 110, 0), (180, 0, 0)
 
 
+def shade(channel: int, step: int) -> int:
+    """Step ``step`` of 15 from white towards ``channel``."""
+    return round(255 + (channel - 255) * step / 15)
+
+
 def _palette() -> Image.Image:
     """64 greys plus white-to-colour ramps of the two label colours (anti-aliased text).
 
@@ -27,8 +32,7 @@ def _palette() -> Image.Image:
     colours = [(v, v, v) for v in range(0, 256, 4)] + [(255, 255, 255)]
     for red, green, blue in (TRUTH, PREDICTION):
         colours += [
-            tuple(round(255 + (c - 255) * step / 15) for c in (red, green, blue))
-            for step in range(1, 16)
+            (shade(red, step), shade(green, step), shade(blue, step)) for step in range(1, 16)
         ]
     palette = Image.new("P", (1, 1))
     palette.putpalette([c for colour in colours for c in colour])

@@ -29,7 +29,7 @@ from text_recognizer.vocab import DEFAULT_VOCABULARY, NEWLINE, Vocabulary
 try:
     from hypothesis import strategies as _st
 except ImportError:  # pragma: no cover - exercised only without the dev extra
-    _st = None
+    _st = None  # type: ignore[assignment]
 
 #: Every PIL mode an uploaded or scanned image plausibly has, 16-bit and alpha included.
 IMAGE_MODES: tuple[str, ...] = (

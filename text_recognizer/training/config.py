@@ -130,7 +130,7 @@ def _check_model(model: dict[str, Any]) -> str:
 
     kinds = tuple(sorted(MODEL_KINDS))
     schema = {
-        "kind": Literal[kinds],  # type: ignore[valid-type]
+        "kind": Literal[kinds],
         "config": Union[str, dict],
         "overrides": Optional[dict],
     }
@@ -161,7 +161,7 @@ def _section_schemas(kind: str, config: dict[str, Any]) -> dict[str, dict[str, A
         for klass in LIT_MODELS[kind].__mro__
         if klass.__module__.startswith("text_recognizer.")
     ]
-    lit = signature_schema(*(klass.__init__ for klass in own if "__init__" in vars(klass)))
+    lit = signature_schema(*(vars(klass)["__init__"] for klass in own if "__init__" in vars(klass)))
     data = config.get("data") or {}
     allowed_modules = tuple(sorted({KIND_OF_DATA[kind], "fake"}))
     check_type(data.get("module", KIND_OF_DATA[kind]), Literal[allowed_modules], "data.module")

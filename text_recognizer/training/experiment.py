@@ -124,9 +124,9 @@ def build_data_module(config: dict[str, Any]):
 
 
 def _loggers(choice: str, out: Path) -> list:
-    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+    from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 
-    loggers = []
+    loggers: list[Logger] = []
     if choice in ("auto", "csv", "tensorboard"):
         loggers.append(CSVLogger(out, name="logs", version=""))
     if choice == "tensorboard" or choice == "auto":
@@ -147,10 +147,15 @@ def _loggers(choice: str, out: Path) -> list:
 def build_trainer(config: dict[str, Any], out: Path, logger: str = "auto", fast_dev_run=False):
     """A ``lightning.Trainer`` with checkpointing and early stopping on validation CER."""
     import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.callbacks import (
+        Callback,
+        EarlyStopping,
+        LearningRateMonitor,
+        ModelCheckpoint,
+    )
 
     trainer_args = dict(config.get("trainer") or {})
-    callbacks = [
+    callbacks: list[Callback] = [
         ModelCheckpoint(
             dirpath=out / "checkpoints",
             monitor="val/cer",

@@ -8,6 +8,7 @@ a folder that looks deployable. Usage: ``text-recognizer stage CKPT --out DIR``.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -22,8 +23,9 @@ import torch
 from PIL import Image
 
 from text_recognizer import __version__, export, export_parity
-from text_recognizer.data.preprocess import Preprocessor, Sample
+from text_recognizer.data.preprocess import Batch, Preprocessor, Sample
 from text_recognizer.errors import StagedModelError
+from text_recognizer.extras import install_hint, require
 from text_recognizer.io import atomic_write_text, sha256_file
 from text_recognizer.provenance import git_revision
 from text_recognizer.staging import (
@@ -59,7 +61,7 @@ def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Imag
         from text_recognizer.data.synthetic import SyntheticConfig, render_sample, split_for_index
 
         config = SyntheticConfig(kind=kind, seed=seed)
-        images = []
+        images: list[Image.Image] = []
         index = 0
         while len(images) < count:
             if split_for_index(index, config.split_fractions) == "test":
@@ -73,7 +75,7 @@ def parity_images(kind: str, count: int, seed: int = 0) -> tuple[list[Image.Imag
         return images, f"fake printed test images ({type(error).__name__}: {error})"
 
 
-def _batch(kind: str, images: Sequence[Image.Image]) -> dict[str, Any]:
+def _batch(kind: str, images: Sequence[Image.Image]) -> Batch:
     preprocessor = Preprocessor(kind)
     samples = [
         Sample(image=preprocessor(image), text="", id=str(index))
@@ -82,7 +84,20 @@ def _batch(kind: str, images: Sequence[Image.Image]) -> dict[str, Any]:
     return preprocessor.collate(samples)
 
 
-def _backends(staged: StagedModel, folder: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def onnx_exportable(formats: Sequence[str]) -> bool:
+    """Whether ONNX can be exported here (torch needs the ``onnx`` package). Keeping an ONNX
+    file without it is an error naming the ``export`` extra; otherwise staging goes on without
+    ONNX, and the card says so."""
+    if importlib.util.find_spec("onnx") is not None:
+        return True
+    if "onnx" in formats:
+        require("onnx", "keeping an ONNX export (use --keep torchscript, or --keep alone)")
+    return False
+
+
+def _backends(
+    staged: StagedModel, folder: Path, with_onnx: bool
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Exported callables to compare with eager, read back from the written files."""
     notes = []
     scripted = export.load_torchscript(folder / export.TORCHSCRIPT_FILE)
@@ -90,9 +105,10 @@ def _backends(staged: StagedModel, folder: Path) -> tuple[dict[str, dict[str, An
     backends: dict[str, dict[str, Any]] = {
         "torchscript": {name: getattr(scripted, name) for name in parts}
     }
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
+    if not with_onnx:
+        notes.append(f"onnx is not installed: no ONNX export ({install_hint('onnx')})")
+        return backends, notes
+    if importlib.util.find_spec("onnxruntime") is None:
         notes.append("onnxruntime is not installed: ONNX parity was not checked")
         return backends, notes
     files = export.onnx_files(staged.model)
@@ -209,7 +225,8 @@ def stage(
     """Stage ``checkpoint`` into folder ``out``; raises ExportParityError if exports disagree.
 
     Parity runs on ``images`` when given, else on ``samples`` rendered test-split images.
-    Both exports are always made and checked; ``formats`` chooses which of them are kept
+    Both exports are made and checked (ONNX only where the ``onnx`` package is installed, see
+    :func:`onnx_exportable`); ``formats`` chooses which of them are kept
     (each repeats the weights, so a size-limited artifact may keep only ``model.pt``);
     ``half`` stores ``model.pt``'s weights as float16 (see :func:`model_payload`).
     ``eval_data`` (a data set folder) adds the staged model's CER/WER on its test split, the
@@ -247,13 +264,15 @@ def stage(
         torch.save(payload, scratch / MODEL_FILE)
         staged = load_staged(scratch)  # export what inference will load, read back safely
         export.save_torchscript(staged.model, scratch / export.TORCHSCRIPT_FILE)
-        export.save_onnx(staged.model, scratch)
+        with_onnx = onnx_exportable(formats)
+        if with_onnx:
+            export.save_onnx(staged.model, scratch)
         if images is None:
             images, source = parity_images(kind, samples, seed)
         else:
             images, source = list(images), "caller-supplied images"
         batch = _batch(kind, images)
-        backends, notes = _backends(staged, scratch)
+        backends, notes = _backends(staged, scratch, with_onnx)
         results = export_parity.check_parity(
             staged.model, batch["images"], batch["widths"], backends
         )
@@ -320,7 +339,7 @@ def stage(
             },
             "export": {
                 "torchscript": export.TORCHSCRIPT_FILE,
-                "onnx": export.onnx_files(staged.model),
+                "onnx": export.onnx_files(staged.model) if with_onnx else {},
                 "onnx_opset": export.ONNX_OPSET,
                 "parity": {
                     "atol": export_parity.PARITY_ATOL,
@@ -335,7 +354,7 @@ def stage(
         dropped = []
         if "torchscript" not in formats:
             dropped.append(export.TORCHSCRIPT_FILE)
-        if "onnx" not in formats:
+        if "onnx" not in formats and with_onnx:
             dropped += list(export.onnx_files(staged.model).values())
         for name in dropped:
             (scratch / name).unlink()

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from text_recognizer.data.manifest import MANIFEST_CSV, MANIFEST_JSON
 from text_recognizer.errors import ManifestError
+from text_recognizer.extras import require
 from text_recognizer.validation.expectations import Suite, build_suite
 from text_recognizer.validation.image_stats import DEFAULT_WORKERS, compute_all_stats
 from text_recognizer.validation.report import Outcome, ValidationReport, write_html_report
@@ -205,6 +206,8 @@ def validate_dataset(
     Raises :class:`~text_recognizer.errors.ManifestError` when there is no readable manifest,
     and :class:`~text_recognizer.validation.suites.SuiteError` for an unknown suite.
     """
+    for module in ("great_expectations", "pandas"):
+        require(module, "data validation")
     start = time.perf_counter()
     root = Path(root)
     if report is not None and Path(report).resolve().is_relative_to(root.resolve()):
