@@ -172,13 +172,15 @@ def backend_rows(
             rows.append(BenchRow(f"line latency {backend}", 1, 0.0, 0.0, 0.0, f"skipped: {error}"))
             continue
         device = torch.device("cpu")
-        line = time_calls(lambda r=recognizer: r.predict(images[0], "lines"), repeats, 3, device)
+        line = time_calls(
+            functools.partial(recognizer.predict, images[0], "lines"), repeats, 3, device
+        )
         rows.append(
             _row(f"line latency {backend}", 1, line, f"{images[0].width}x{images[0].height} px")
         )
         if "paragraphs" in recognizer.readable_kinds:
             page = time_calls(
-                lambda r=recognizer: r.predict(pages[0], "paragraphs"),
+                functools.partial(recognizer.predict, pages[0], "paragraphs"),
                 max(3, repeats // 4),
                 1,
                 device,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from text_recognizer.calibration import assess
@@ -54,10 +54,10 @@ class Evaluation:
     #: Writers the data set says were kept out of training (a synthetic set's held-out fonts).
     held_out_writers: tuple[str, ...]
     #: How well confidences match accuracies (line and character ECE, reliability bins).
-    calibration: dict[str, Any] | None = None
+    calibration: dict[str, Any] = field(default_factory=dict)
     #: Rates over named groups of writers: the writers held out before the library grew
     #: (:data:`text_recognizer.data.fonts.LEGACY_TEST_WRITERS`), comparable with older models.
-    by_group: dict[str, WriterScore] | None = None
+    by_group: dict[str, WriterScore] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,6 +23,7 @@ from PIL import Image
 from text_recognizer import decoding
 from text_recognizer.data.page import Page
 from text_recognizer.data.preprocess import (
+    Batch,
     Preprocessor,
     Sample,
     open_image,
@@ -390,8 +391,9 @@ class Recognizer:
                     results[row] = _join_lines([next(lines) for _ in segmented[row]])
         seconds = (time.perf_counter() - started) / max(1, len(pages))
         predictions = []
-        for row, (item, kind) in enumerate(zip(results, kinds)):
-            assert item is not None  # every row was decoded above
+        for row, (decoded_row, kind) in enumerate(zip(results, kinds)):
+            assert decoded_row is not None  # every row was decoded above
+            item = decoded_row
             reader = "lines" if row in segmented or kind not in self.models else kind
             version = self.models[reader].staged.version
             predictions.append(
@@ -406,7 +408,7 @@ class Recognizer:
             )
         return predictions
 
-    def _batch(self, kind: str, images: Sequence[Page | Image.Image]) -> dict[str, Any]:
+    def _batch(self, kind: str, images: Sequence[Page | Image.Image]) -> Batch:
         loaded = self.models[kind]
         samples = [
             Sample(image=loaded.preprocessor(image), text="", id=str(index))
@@ -446,13 +448,13 @@ class Recognizer:
                     log_probs, lengths, beam_width=self.beam_width, temperature=temperature
                 )
             return decoding.ctc_greedy(log_probs, lengths, temperature=temperature)
-        images = self._batch(kind, images)["images"].to(self.device)
+        pixels = self._batch(kind, images)["images"].to(self.device)
         with torch.inference_mode():
             if self.beam_width > 1:
                 return decoding.autoregressive_beam_search(
-                    loaded.network, images, beam_width=self.beam_width, max_length=self._length()
+                    loaded.network, pixels, beam_width=self.beam_width, max_length=self._length()
                 )
-            return decoding.autoregressive_greedy(loaded.network, images, max_length=self._length())
+            return decoding.autoregressive_greedy(loaded.network, pixels, max_length=self._length())
 
     def _length(self) -> int | None:
         """Decoder positions for ``max_tokens`` generated tokens (``<start>`` takes one)."""

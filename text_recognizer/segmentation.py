@@ -153,7 +153,7 @@ def _sparse_lines(
     relative to the densest row; when blank rows separate it from its neighbours and it is as
     tall as a core, it is a line of its own. Dots and accents are too short to count.
     """
-    blocks = _runs(ink.any(axis=1))
+    blocks = _runs(np.asarray(ink.any(axis=1)))
     merged: list[list[int]] = []
     for start, end in blocks:  # glyph parts split by a blank row or two belong together
         if merged and start - merged[-1][1] < max(2.0, BRIDGE_GAP * shortest / MIN_CORE):

@@ -19,7 +19,7 @@ import re
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -336,7 +336,7 @@ def map_large_allocations(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
     return bool(mallopt(_M_MMAP_THRESHOLD, threshold)) if mallopt is not None else False
 
 
-def _libc_function(name: str):  # type: ignore[no-untyped-def]
+def _libc_function(name: str) -> Any:
     library = ctypes.util.find_library("c")
     try:
         return getattr(ctypes.CDLL(library), name, None) if library else None

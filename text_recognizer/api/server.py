@@ -45,7 +45,7 @@ class ConnectionTracker:
 def deadline_protocol(base: type, tracker: ConnectionTracker, header_timeout_s: float) -> type:
     """A subclass of uvicorn's ``H11Protocol`` (``base``) with a header deadline and counting."""
 
-    class DeadlineProtocol(base):  # type: ignore[valid-type, misc]
+    class DeadlineProtocol(base):
         _header_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
@@ -122,7 +122,7 @@ def build_server(
         server_header=False,
     )
 
-    class DrainingServer(uvicorn.Server):  # type: ignore[misc]
+    class DrainingServer(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
             service.begin_drain()
             await super().shutdown(sockets=sockets)

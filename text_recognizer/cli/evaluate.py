@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         ("ECE (characters)", f"{result.calibration['char_ece']:.3f}"),
         *(
             (f"CER, {group}", f"{100 * score.cer:.2f} %")
-            for group, score in (result.by_group or {}).items()
+            for group, score in result.by_group.items()
         ),
         ("ms / sample", f"{1000 * result.seconds_per_sample:.1f}"),
         ("model", result.model_version),

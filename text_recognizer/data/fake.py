@@ -59,7 +59,7 @@ def render_fake(
     scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
     left, top, right, bottom = scratch.multiline_textbbox((0, 0), text, font=font, spacing=spacing)
     margin = int(rng.integers(2, 12))
-    size = (right - left + 2 * margin, bottom - top + 2 * margin)
+    size = (int(right - left) + 2 * margin, int(bottom - top) + 2 * margin)
     paper = int(rng.integers(200, 256))
     image = Image.new("L", size, paper)
     ink = int(rng.integers(0, 90))

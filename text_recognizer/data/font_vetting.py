@@ -73,7 +73,7 @@ def _signature(font: ImageFont.FreeTypeFont, char: str) -> tuple[tuple[int, int]
 def small_caps_metrics(font: ImageFont.FreeTypeFont) -> tuple[float, float]:
     """(median ascender height, median descender depth) in units of the median x-height."""
 
-    def extent(char: str) -> tuple[int, int]:
+    def extent(char: str) -> tuple[float, float]:
         _, top, _, bottom = font.getbbox(char, anchor="ls")
         return -top, bottom
 

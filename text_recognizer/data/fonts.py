@@ -259,7 +259,8 @@ def _library(
         source, path = installed[0]
         vetting: FontVetting = vet_font(path)
         if not vetting.usable:
-            rows.append(LibraryRow(entry.name, entry.style, role, "rejected", vetting.rejected))
+            reason = vetting.rejected or "rejected"
+            rows.append(LibraryRow(entry.name, entry.style, role, "rejected", reason))
             continue
         installer = {"pypi": "pip"}.get(source.kind, source.kind)
         fonts.append(

@@ -49,7 +49,7 @@ def glyph(path: str, size: int, char: str) -> Glyph:
     """``char`` drawn by the font at ``path`` in ``size`` points."""
     font = _font(path, size)
     advance = float(font.getlength(char))
-    left, top, right, bottom = font.getbbox(char, anchor="ls")
+    left, top, right, bottom = (int(v) for v in font.getbbox(char, anchor="ls"))
     if char == " " or right <= left or bottom <= top:
         return Glyph(np.zeros((0, 0), np.uint8), 0, 0, advance)
     image = Image.new("L", (right - left, bottom - top), 0)

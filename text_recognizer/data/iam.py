@@ -133,7 +133,7 @@ def _crop(page: Image.Image, box: Box, factor: float) -> Image.Image:
 def _load_page(path: Path, form: IamForm, scale: float) -> tuple[Image.Image, float]:
     """The form scan as grayscale at ``scale`` of the XML's resolution, and that factor."""
     try:
-        page = Image.open(path)
+        page: Image.Image = Image.open(path)
         page.load()
     except (OSError, Image.DecompressionBombError) as error:
         raise DataSetLayoutError(f"{path}: cannot read form image: {error}") from None
@@ -175,7 +175,7 @@ def _form_items(
 
 def _load_line_image(path: Path, scale: float) -> Image.Image:
     try:
-        image = Image.open(path)
+        image: Image.Image = Image.open(path)
         image.load()
     except (OSError, Image.DecompressionBombError) as error:
         raise DataSetLayoutError(f"{path}: cannot read line image: {error}") from None

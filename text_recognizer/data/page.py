@@ -96,8 +96,8 @@ def _cell_vote(gray: np.ndarray) -> float:
     size = _window(gray.shape)
     rows, cols = max(1, gray.shape[0] // size), max(1, gray.shape[1] // size)
     height, width = gray.shape[0] // rows * rows, gray.shape[1] // cols * cols
-    cells = gray[:height, :width].reshape(rows, height // rows, cols, width // cols)
-    cells = cells.transpose(0, 2, 1, 3).reshape(rows * cols, -1)
+    grid = gray[:height, :width].reshape(rows, height // rows, cols, width // cols)
+    cells = grid.transpose(0, 2, 1, 3).reshape(rows * cols, -1)
     low, middle, high = np.percentile(cells, (1, 50, 99), axis=1)
     dark_tail, light_tail = float((middle - low).sum()), float((high - middle).sum())
     return (light_tail - dark_tail) / max(light_tail + dark_tail, 1e-9)

@@ -104,7 +104,7 @@ def open_image(
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     try:
-        image = Image.open(source)
+        image: Image.Image = Image.open(source)
     except FileNotFoundError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
@@ -308,15 +308,17 @@ def _collate(
                 f"sample {sample['id']!r} has a {len(sample['text'])}-character label; "
                 f"the limit is {max_chars}"
             )
-    widths = torch.tensor([sample["image"].shape[-1] for sample in samples], dtype=torch.long)
-    padded_width = round_up(int(widths.max()))
+    sample_widths = torch.tensor(
+        [sample["image"].shape[-1] for sample in samples], dtype=torch.long
+    )
+    padded_width = round_up(int(sample_widths.max()))
     images = torch.zeros(len(samples), 1, height, padded_width, dtype=samples[0]["image"].dtype)
     for row, sample in enumerate(samples):
         images[row, :, :, : sample["image"].shape[-1]] = sample["image"]
     targets, target_lengths = vocab.pad_batch([vocab.encode(sample["text"]) for sample in samples])
     return Batch(
         images=images,
-        widths=widths,
+        widths=sample_widths,
         targets=targets,
         target_lengths=target_lengths,
         texts=[sample["text"] for sample in samples],

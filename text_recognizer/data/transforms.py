@@ -87,5 +87,5 @@ class ImageAugmentation:
         gray = np.asarray(image, dtype=np.float32)
         gray = 255.0 - (255.0 - gray) * contrast + brightness
         if sigma > 0:
-            gray = gray + rng.normal(0.0, sigma, size=gray.shape)
+            gray = gray + rng.normal(0.0, sigma, size=gray.shape).astype(np.float32)
         return Image.fromarray(np.clip(gray + 0.5, 0, 255).astype(np.uint8))

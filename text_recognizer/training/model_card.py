@@ -23,7 +23,7 @@ def evaluation_markdown(evaluation: dict[str, Any] | None) -> str:
         f"CER {evaluation['cer']:.2%}, WER {evaluation['wer']:.2%}, "
         f"{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample on the staging host.\n\n"
     )
-    for group, score in (evaluation.get("by_group") or {}).items():
+    for group, score in evaluation.get("by_group", {}).items():
         text += (
             f"On the {group}: CER {score['cer']:.2%}, WER {score['wer']:.2%} "
             f"({score['samples']:,} {evaluation['kind']}).\n\n"

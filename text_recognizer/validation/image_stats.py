@@ -145,11 +145,11 @@ def compute_all_stats(
     paths: Iterable[str | os.PathLike], rows: bool = False, workers: int = DEFAULT_WORKERS
 ) -> list[ImageStats]:
     """Statistics of many files in input order, on ``workers`` processes for big lists."""
-    paths = [str(path) for path in paths]
-    if workers <= 1 or len(paths) < MIN_IMAGES_FOR_POOL:
-        return _stats_chunk(paths, rows)
-    chunk = max(64, -(-len(paths) // (workers * 8)))
-    chunks = [paths[start : start + chunk] for start in range(0, len(paths), chunk)]
+    names = [str(path) for path in paths]
+    if workers <= 1 or len(names) < MIN_IMAGES_FOR_POOL:
+        return _stats_chunk(names, rows)
+    chunk = max(64, -(-len(names) // (workers * 8)))
+    chunks = [names[start : start + chunk] for start in range(0, len(names), chunk)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         results = pool.map(_stats_chunk, chunks, [rows] * len(chunks))
         return [stats for part in results for stats in part]
