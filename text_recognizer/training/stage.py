@@ -82,7 +82,16 @@ def _batch(kind: str, images: Sequence[Image.Image]) -> dict[str, Any]:
     return preprocessor.collate(samples)
 
 
-def _backends(staged: StagedModel, folder: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def _onnx_installed() -> bool:
+    """Whether torch's ONNX exporter can run: it needs the ``onnx`` package (export extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None
+
+
+def _backends(
+    staged: StagedModel, folder: Path, onnx_written: bool
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Exported callables to compare with eager, read back from the written files."""
     notes = []
     scripted = export.load_torchscript(folder / export.TORCHSCRIPT_FILE)
@@ -90,6 +99,9 @@ def _backends(staged: StagedModel, folder: Path) -> tuple[dict[str, dict[str, An
     backends: dict[str, dict[str, Any]] = {
         "torchscript": {name: getattr(scripted, name) for name in parts}
     }
+    if not onnx_written:
+        notes.append("onnx is not installed: the ONNX export was neither made nor checked")
+        return backends, notes
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
@@ -206,6 +218,12 @@ def stage(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise StagedModelError(f"unknown export format(s) {unknown}; choose from {FORMATS}")
+    onnx_written = _onnx_installed()
+    if "onnx" in formats and not onnx_written:
+        raise StagedModelError(
+            "keeping the ONNX export needs the onnx package: pip install 'text-recognizer[export]'"
+            ", or keep only TorchScript (--keep torchscript) or neither (--keep)"
+        )
     from text_recognizer.lit_models import load_model_from_checkpoint
 
     started = time.perf_counter()
@@ -229,13 +247,14 @@ def stage(
         torch.save(payload, scratch / MODEL_FILE)
         staged = load_staged(scratch)  # export what inference will load, read back safely
         export.save_torchscript(staged.model, scratch / export.TORCHSCRIPT_FILE)
-        export.save_onnx(staged.model, scratch)
+        if onnx_written:
+            export.save_onnx(staged.model, scratch)
         if images is None:
             images, source = parity_images(kind, samples, seed)
         else:
             images, source = list(images), "caller-supplied images"
         batch = _batch(kind, images)
-        backends, notes = _backends(staged, scratch)
+        backends, notes = _backends(staged, scratch, onnx_written)
         results = export_parity.check_parity(
             staged.model, batch["images"], batch["widths"], backends
         )
@@ -316,7 +335,7 @@ def stage(
         dropped = []
         if "torchscript" not in formats:
             dropped.append(export.TORCHSCRIPT_FILE)
-        if "onnx" not in formats:
+        if "onnx" not in formats and onnx_written:
             dropped += list(export.onnx_files(staged.model).values())
         for name in dropped:
             (scratch / name).unlink()
