@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 export TQDM_DISABLE ?= 1
 
-.PHONY: setup fonts demo test test-slow test-gpu lint bench clean
+.PHONY: setup fonts demo test test-slow test-gpu gpu-bundle lint bench clean
 
 setup: $(STAMP) fonts
 
@@ -38,6 +38,11 @@ test-slow: $(STAMP)
 
 test-gpu:
 	PYTHONPATH=. python3 -m pytest -m gpu
+
+# What the one-call GPU run (scripts/gpu_run.sh) needs from this machine: the writers' font files
+# and the word list, in the ignored .gpu_bundle/ that the device tool carries.
+gpu-bundle: $(STAMP)
+	$(BIN)/python -m scripts.gpu_bundle .gpu_bundle
 
 lint: $(STAMP)
 	$(BIN)/pre-commit run --all-files
