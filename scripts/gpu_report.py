@@ -339,12 +339,13 @@ def _training_section(folder: Path) -> list[str]:
     lines = [
         "## 3. Timed training of the default line model",
         "",
-        "`lines_default.yaml` trained on synthetic lines that the machine's cores render on the fly "
-        "(no line seen twice), for the steps that fit the time box (estimated from the measured "
-        "rendering and GPU rates, so the cosine schedule completes), in bf16; then staged "
-        "(`stage --half`): evaluated on the test split of a freshly generated set (test-only "
-        "writers) with the confidence temperature fitted on its validation split (validation-only "
-        "writers). The committed default model transcribes the same test split.",
+        "`lines_default.yaml` trained on lines the machine's cores rendered while the GPU was "
+        "measured (`data generate --kind lines --n 40000 --seed 1`; its train split is written by "
+        "the training writers), with the loader's augmentation, in bf16, for the steps that fit "
+        "the time left (estimated from the measured bf16 step rate, so that the cosine schedule "
+        "completes); then staged (`stage --half`): the confidence temperature fitted on the "
+        "validation split (validation-only writers), the CER measured on the test split "
+        "(test-only writers). The committed default model transcribes the same test lines.",
         "",
     ]
     if not data:
@@ -366,7 +367,7 @@ def _training_section(folder: Path) -> list[str]:
     eval_set = data.get("eval_set") or {}
     lines += [
         "",
-        f"Evaluation set: {eval_set.get('counts')} (seed {eval_set.get('seed')}), rendered in "
+        f"Lines generated: {eval_set.get('counts')} (seed {eval_set.get('seed')}), rendered in "
         f"{_fmt(eval_set.get('generation_seconds'), '.0f')} s.",
         "",
     ]

@@ -167,7 +167,8 @@ def environment(dry_run: bool, bundle: Path) -> dict[str, Any]:
         "device": torch.cuda.get_device_name(0) if cuda else "cpu",
         "cuda_devices": torch.cuda.device_count() if cuda else 0,
         "cpu_count": os.cpu_count(),
-        "git_revision": git_revision(),
+        # The device gets a copy of the tree without .git: the caller may name the revision.
+        "git_revision": os.environ.get("GPU_RUN_REVISION") or git_revision(),
         "versions": {
             **_versions(),
             "cuda": str(torch.version.cuda),
@@ -256,22 +257,20 @@ def throughput(out: Path, dry_run: bool, budget: float) -> int:
 def estimate_steps(
     seconds: float,
     batch_size: int,
-    data_rate: Optional[float],
     gpu_rate: Optional[float],
-    safety: float = 0.8,
+    safety: float = 0.7,
     minimum: int = 20,
 ) -> int:
-    """Optimizer steps that fit in ``seconds``: the slower of the data workers' and the GPU's
-    samples/s (whichever is known), with a margin for validation and start-up. The cosine
-    schedule anneals over exactly these steps, so a run stopped by the clock is rare.
+    """Optimizer steps that fit in ``seconds`` at the GPU's measured samples/s, with a margin for
+    what the raw step leaves out (data loading, logging, validation). The cosine schedule anneals
+    over exactly these steps, so a run stopped by the clock instead is rare.
 
-    >>> estimate_steps(300, 32, data_rate=800.0, gpu_rate=3200.0)
-    6000
+    >>> estimate_steps(300, 32, gpu_rate=1000.0)
+    6562
     """
-    rates = [rate for rate in (data_rate, gpu_rate) if rate]
-    if not rates:
+    if not gpu_rate:
         return minimum
-    return max(minimum, int(safety * seconds * min(rates) / batch_size))
+    return max(minimum, int(safety * seconds * gpu_rate / batch_size))
 
 
 def training_config(
@@ -280,15 +279,16 @@ def training_config(
     steps: int,
     workers: int,
     cuda: bool,
+    data_dir: str | os.PathLike,
     sizes: tuple[int, int] = (800, 800),
 ) -> dict[str, Any]:
-    """``base`` trained on synthetic lines rendered on the fly by ``workers`` processes, for
+    """``base`` trained on the lines of ``data_dir`` (read by ``workers`` processes) for
     ``steps`` steps or ``seconds`` of fitting, whichever comes first."""
     config = copy.deepcopy(base)
     data = config.setdefault("data", {})
     data.update(
-        data_dir=None,
-        train_size=steps * int(data.get("batch_size", 32)),  # one pass: no line seen twice
+        data_dir=str(data_dir),
+        train_size=None,  # the whole training split
         val_size=sizes[0],
         test_size=sizes[1],
         num_workers=workers,
@@ -478,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.add_argument("--seconds", type=int, required=True)
     config.add_argument("--workers", type=int, required=True)
     config.add_argument("--throughput", type=Path, default=None)
-    config.add_argument("--data-rate", type=float, default=None, help="lines/s the workers render")
+    config.add_argument("--data", type=Path, required=True, help="the generated line data set")
     config.add_argument("--sizes", type=int, nargs=2, default=(800, 800), help="val and test")
     config.add_argument("--max-steps", type=int, default=None, help="cap the estimate")
     config.add_argument("--batch-size", type=int, default=None, help="replace the config's")
@@ -519,15 +519,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.batch_size:
             base.setdefault("data", {})["batch_size"] = args.batch_size
         batch = int((base.get("data") or {}).get("batch_size", 32))
-        steps = estimate_steps(args.seconds, batch, args.data_rate, line_rate(args.throughput))
+        steps = estimate_steps(args.seconds, batch, line_rate(args.throughput))
         if args.max_steps:
             steps = min(steps, args.max_steps)
-        derived = training_config(
-            base, args.seconds, steps, args.workers, torch.cuda.is_available(), tuple(args.sizes)
-        )
+        cuda = torch.cuda.is_available()
+        sizes = tuple(args.sizes)
+        derived = training_config(base, args.seconds, steps, args.workers, cuda, args.data, sizes)
         validate_config(derived, source=str(args.out))
         atomic_write_text(args.out, yaml.safe_dump(derived, sort_keys=False))
-        print(f"timed training: {steps} steps or {args.seconds} s, {args.workers} data workers")
+        print(f"timed training: {steps} steps or {args.seconds} s, {args.workers} loader workers")
         return 0
     if args.command == "training-report":
         _write_json(
