@@ -16,7 +16,7 @@ LOCK_EXCLUDED := torch triton cuda-bindings cuda-pathfinder cuda-toolkit nvidia-
 	nvidia-cufft nvidia-cufile nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 \
 	nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx
 
-.PHONY: setup fonts demo test test-slow test-gpu lint lock bench clean
+.PHONY: setup fonts demo test test-slow test-gpu gpu-bundle lint lock bench clean
 
 setup: $(STAMP) fonts
 
@@ -51,6 +51,11 @@ test-slow: $(STAMP)
 
 test-gpu:
 	PYTHONPATH=. python3 -m pytest -m gpu
+
+# What the one-call GPU run (scripts/gpu_run.sh) needs from this machine: the writers' font files
+# and the word list, in the ignored .gpu_bundle/ that the device tool carries.
+gpu-bundle: $(STAMP)
+	$(BIN)/python -m scripts.gpu_bundle .gpu_bundle
 
 # System hooks (mypy, shellcheck, actionlint) run from the venv: it goes first on PATH.
 lint: $(STAMP)

@@ -190,16 +190,6 @@ def backend_rows(
     return rows
 
 
-def _train_step(
-    lit: Any, optimizer: Any, batch: dict, device: torch.device, dtype: torch.dtype | None
-) -> None:
-    optimizer.zero_grad(set_to_none=True)
-    with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-        loss = lit.compute_loss(batch)
-    loss.backward()
-    optimizer.step()
-
-
 def paragraph_part_rows(
     recognizer: Recognizer, image: Image.Image, device: torch.device, repeats: int
 ) -> list[BenchRow]:
@@ -228,36 +218,26 @@ def paragraph_part_rows(
     ]
 
 
-#: kind -> (batch size, image (height, width), label length) of the training-speed rows.
-TRAINING_BATCHES = {"lines": (32, (40, 768), 40), "paragraphs": (16, (512, 512), 240)}
-
-
-def training_rows(device: torch.device, steps: int = 10, preset: str = "base") -> list[BenchRow]:
-    """Training samples/s of the base models, fp32 vs bf16 autocast (CUDA only)."""
-    from text_recognizer.lit_models import LineCTCLitModel, ParagraphLitModel
-    from text_recognizer.vocab import DEFAULT_VOCABULARY
+def training_rows(device: torch.device, steps: int = 10) -> list[BenchRow]:
+    """Training samples/s of the base models, fp32 vs bf16 autocast (CUDA only); the full
+    table of modes with MFU is :mod:`text_recognizer.training.throughput`."""
+    from text_recognizer.training.throughput import (
+        gpu_plan,
+        lit_model_for,
+        synthetic_batch,
+        train_step,
+    )
 
     rows = []
-    lit_classes = {"lines": LineCTCLitModel, "paragraphs": ParagraphLitModel}
-    for kind, (batch_size, (height, width), chars) in TRAINING_BATCHES.items():
-        lit = lit_classes[kind](model_config=preset).to(device).train()
+    for kind, plan in gpu_plan().items():
+        lit = lit_model_for(kind, plan.config).to(device).train()
         optimizer = torch.optim.AdamW(lit.parameters(), lr=1e-4)
-        specials = DEFAULT_VOCABULARY.num_specials
-        batch = {
-            "images": torch.rand(batch_size, 1, height, width, device=device),
-            "widths": torch.full((batch_size,), width, device=device),
-            "targets": torch.randint(
-                specials, len(DEFAULT_VOCABULARY) - 1, (batch_size, chars), device=device
-            ),
-            "target_lengths": torch.full((batch_size,), chars, device=device),
-            "texts": ["x" * chars] * batch_size,
-            "ids": [str(i) for i in range(batch_size)],
-        }
+        batch = synthetic_batch(plan, device)
         for precision, dtype in (("fp32", None), ("bf16", torch.bfloat16)):
-            step = functools.partial(_train_step, lit, optimizer, batch, device, dtype)
+            step = functools.partial(train_step, lit, optimizer, batch, device, dtype)
             seconds = time_calls(step, steps, 3, device)
             rows.append(
-                _row(f"train {kind} {precision}", batch_size, seconds, f"samples/s, {preset} model")
+                _row(f"train {kind} {precision}", plan.batch_size, seconds, "samples/s, base model")
             )
     return rows
 

@@ -17,6 +17,10 @@ class MissingFontsError(TextRecognizerError, RuntimeError):
     """No usable handwriting font is installed."""
 
 
+class MissingWordListError(TextRecognizerError, RuntimeError):
+    """The synthetic text has no word list: neither wordfreq nor a word file is available."""
+
+
 class UnsafeArchiveError(TextRecognizerError, ValueError):
     """An archive tries to write outside its target folder or is implausibly large."""
 

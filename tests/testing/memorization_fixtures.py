@@ -41,8 +41,14 @@ from text_recognizer.testing.memorize_history import (
 )
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
-HISTORY_PATH = TESTS_DIR / ".artifacts" / "memorization_history.json"
-BASELINE_PATH = TESTS_DIR / "testing" / "baselines" / "memorization.json"
+#: Both paths can be pointed elsewhere (scripts/gpu_run.sh collects them into its output folder).
+HISTORY_PATH = Path(
+    os.environ.get("MEMORIZATION_HISTORY") or TESTS_DIR / ".artifacts" / "memorization_history.json"
+)
+BASELINE_PATH = Path(
+    os.environ.get("MEMORIZATION_BASELINE")
+    or TESTS_DIR / "testing" / "baselines" / "memorization.json"
+)
 RECORD_BASELINE = os.environ.get("MEMORIZATION_RECORD_BASELINE") == "1"
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "memorization"

@@ -89,6 +89,36 @@ def test_staging_can_keep_only_the_weights(line_checkpoint, tmp_path):
     assert all(result.passed for result in report.parity)  # exports were still checked
 
 
+def test_without_the_onnx_package_staging_skips_the_onnx_export_and_says_so(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer import export
+    from text_recognizer.training import stage as staging
+
+    def no_onnx(*args, **kwargs):
+        raise AssertionError("the ONNX exporter ran without the onnx package")
+
+    monkeypatch.setattr(staging, "_onnx_installed", lambda: False)
+    monkeypatch.setattr(export, "save_onnx", no_onnx)
+    report = staging.stage(
+        line_checkpoint, tmp_path / "m", images=[render_fake("lines", 0)[0]], formats=[]
+    )
+    assert {result.backend for result in report.parity} == {"torchscript"}
+    assert all(result.passed for result in report.parity)
+    assert any("onnx is not installed" in note for note in report.card["export"]["parity"]["notes"])
+
+
+def test_keeping_the_onnx_export_without_the_onnx_package_names_the_fix(
+    line_checkpoint, tmp_path, monkeypatch
+):
+    from text_recognizer.training import stage as staging
+
+    monkeypatch.setattr(staging, "_onnx_installed", lambda: False)
+    with pytest.raises(StagedModelError, match="needs the onnx package.*--keep torchscript"):
+        staging.stage(line_checkpoint, tmp_path / "m", images=[render_fake("lines", 0)[0]])
+    assert not (tmp_path / "m").exists()
+
+
 def test_half_precision_staging_halves_the_weights_and_still_loads(line_checkpoint, tmp_path):
     from text_recognizer.training.stage import stage
 

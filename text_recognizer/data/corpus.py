@@ -1,7 +1,10 @@
 """English text for the synthetic data: real words from ``wordfreq``, shaped into sentences.
 
 Words are drawn by (flattened) frequency rank from wordfreq's English list, so common words
-dominate as in real prose while rarer ones still appear. Sentences get the things a recognizer
+dominate as in real prose while rarer ones still appear. Where wordfreq cannot be installed (a
+GPU runner with a stock stack), ``TEXT_RECOGNIZER_WORDS`` names a plain word file instead, one
+word per line, most frequent first (:func:`export_words` writes wordfreq's list as one; the
+same list gives the same text). Sentences get the things a recognizer
 must read in real handwriting: capitals at sentence starts and on proper-noun-like words,
 commas, quotes, parentheses, hyphens, and numbers (years, times, amounts, fractions). Only the
 punctuation and number *templates* are written here; every word comes from the data.
@@ -12,12 +15,15 @@ Everything is a pure function of the numpy Generator passed in, so text is repro
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from text_recognizer.extras import require
+from text_recognizer.errors import MissingWordListError
 from text_recognizer.vocab import CHARACTERS
 
 #: Where the words come from, for the manifest's metadata.
@@ -26,6 +32,9 @@ TEXT_SOURCE: dict[str, str] = {
     "url": "https://github.com/rspeer/wordfreq",
     "licence": "code Apache-2.0; word-list data CC-BY-SA 4.0 (attribution: wordfreq, R. Speer)",
 }
+
+#: Environment variable naming a word file to read instead of wordfreq.
+WORDS_VARIABLE = "TEXT_RECOGNIZER_WORDS"
 
 _WORD_PATTERN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _NUMBER_OF_WORDS = 30000
@@ -66,15 +75,83 @@ def is_offensive(word: str) -> bool:
     return word.lower() in OFFENSIVE_WORDS
 
 
-@functools.lru_cache(maxsize=4)
-def load_words(charset: str = CHARACTERS, number: int = _NUMBER_OF_WORDS) -> WordList:
-    """wordfreq's top English words whose characters are all in ``charset`` (imported lazily)."""
-    top_n_list = require("wordfreq", "synthetic text").top_n_list
+def _word_file_lines(path: str | os.PathLike) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise MissingWordListError(
+            f"cannot read the word file {path} named by {WORDS_VARIABLE}: {error}"
+        ) from None
 
+
+def read_word_file(path: str | os.PathLike, number: int = _NUMBER_OF_WORDS) -> list[str]:
+    """The first ``number`` words of a word file (one a line; ``#`` lines are comments)."""
+    lines = _word_file_lines(path)
+    words = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    if not words:
+        raise MissingWordListError(f"the word file {path} named by {WORDS_VARIABLE} has no words")
+    return words[:number]
+
+
+def ranked_words(number: int = _NUMBER_OF_WORDS) -> list[str]:
+    """The ``number`` most frequent English words: from the word file named by
+    :data:`WORDS_VARIABLE` when it is set, else from wordfreq (imported lazily)."""
+    path = os.environ.get(WORDS_VARIABLE)
+    return read_word_file(path, number) if path else _wordfreq_words(number)
+
+
+def _wordfreq_words(number: int) -> list[str]:
+    try:
+        from wordfreq import top_n_list
+    except ImportError:
+        raise MissingWordListError(
+            "the synthetic text needs English words: install wordfreq (pip install wordfreq) or "
+            f"set {WORDS_VARIABLE} to a word file, one word per line, most frequent first "
+            "(`python -m scripts.gpu_bundle DIR` writes one)"
+        ) from None
+    return top_n_list("en", number)
+
+
+def export_words(path: str | os.PathLike, number: int = _NUMBER_OF_WORDS) -> int:
+    """Write wordfreq's ``number`` most frequent English words to ``path`` as a word file (its
+    source and licence in a comment); returns the number of words written."""
+    from importlib.metadata import version
+
+    from text_recognizer.io import atomic_write_text
+
+    words = _wordfreq_words(number)  # from wordfreq itself, never from a copy
+    if any(word != word.strip() or not word or word.startswith("#") for word in words):
+        raise MissingWordListError("wordfreq returned a word that a word file cannot hold")
+    header = (
+        f"# {len(words)} English words, most frequent first: wordfreq {version('wordfreq')} "
+        f"top_n_list('en', {number}); {TEXT_SOURCE['licence']}\n"
+    )
+    atomic_write_text(path, header + "\n".join(words) + "\n")
+    return len(words)
+
+
+def text_source() -> dict[str, Any]:
+    """Where the words come from, for a data set's manifest: wordfreq or the word file."""
+    path = os.environ.get(WORDS_VARIABLE)
+    if not path:
+        return dict(TEXT_SOURCE)
+    first = (_word_file_lines(path) or [""])[0]
+    note = first.lstrip("# ") if first.startswith("#") else "no source stated"
+    return {**TEXT_SOURCE, "name": f"word file {Path(path).name} ({note})"}
+
+
+def load_words(charset: str = CHARACTERS, number: int = _NUMBER_OF_WORDS) -> WordList:
+    """The top English words (see :func:`ranked_words`) whose characters are all in ``charset``."""
+    return _load_words(charset, number, os.environ.get(WORDS_VARIABLE))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_words(charset: str, number: int, word_file: str | None) -> WordList:
+    """:func:`load_words`, cached per word source (``word_file`` is part of the key only)."""
     allowed = set(charset)
     words = [
         word
-        for word in top_n_list("en", number)
+        for word in ranked_words(number)
         if _WORD_PATTERN.fullmatch(word)
         and set(word) <= allowed
         and (len(word) > 1 or word in "ai")  # lone letters are mostly tokenizer debris

@@ -56,6 +56,9 @@ FONT_DIRS: tuple[Path, ...] = (
 )
 #: Environment variable naming the folder of npm fonts (default: the user's cache folder).
 FONT_DIR_VARIABLE = "TEXT_RECOGNIZER_FONT_DIR"
+#: Environment variable naming a font bundle (:mod:`text_recognizer.data.font_bundle`): where a
+#: machine that cannot install fonts finds the files of the sources it lacks.
+FONT_BUNDLE_VARIABLE = "TEXT_RECOGNIZER_FONT_BUNDLE"
 
 
 def font_cache_dir() -> Path:
@@ -65,6 +68,12 @@ def font_cache_dir() -> Path:
         return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "text-recognizer" / "fonts"
+
+
+def font_bundle_dir() -> Path | None:
+    """The font bundle named by :data:`FONT_BUNDLE_VARIABLE`, or None when it is not set."""
+    configured = os.environ.get(FONT_BUNDLE_VARIABLE)
+    return Path(configured).expanduser().resolve() if configured else None
 
 
 def npm_font_file(family: str) -> str:
@@ -95,6 +104,17 @@ class FontSource:
         if kind not in SOURCE_KINDS or not package or not locator:
             raise ValueError(f"malformed font source {text!r} in {CATALOG_FILE.name}")
         return cls(kind, package, locator)
+
+    @property
+    def spec(self) -> str:
+        """The catalogue's spelling of this source (the inverse of :meth:`parse`).
+
+        >>> FontSource.parse("apt:fonts-breip:Breip.ttf").spec
+        'apt:fonts-breip:Breip.ttf'
+        """
+        if self.kind == "npm":
+            return f"npm:{self.locator}"
+        return f"{self.kind}:{self.package}:{self.locator}"
 
 
 @dataclass(frozen=True)
@@ -208,15 +228,22 @@ def _pypi_font_path(family: str) -> Path | None:
 
 
 def locate(
-    source: FontSource, search_dirs: Sequence[Path] = FONT_DIRS, cache_dir: Path | None = None
+    source: FontSource,
+    search_dirs: Sequence[Path] = FONT_DIRS,
+    cache_dir: Path | None = None,
+    bundle: Path | None = None,
 ) -> Path | None:
-    """The installed file of ``source``, or None when it is not installed here."""
+    """The installed file of ``source``, else its copy in the font ``bundle`` folder, or None."""
     if source.kind == "pypi":
         path = _pypi_font_path(source.locator)
     elif source.kind == "apt":
         path = _find_file(source.locator, search_dirs)
     else:
         path = (cache_dir or font_cache_dir()) / "fontsource" / npm_font_file(source.locator)
+    if (path is None or not path.is_file()) and bundle is not None:
+        from text_recognizer.data.font_bundle import bundled_file
+
+        path = bundled_file(bundle, source.spec)
     return path if path is not None and path.is_file() else None
 
 
@@ -240,7 +267,7 @@ def install_hint(entries: Sequence[CatalogEntry] | None = None) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _library(
-    search_dirs: tuple[Path, ...], cache_dir: Path | None
+    search_dirs: tuple[Path, ...], cache_dir: Path | None, bundle: Path | None = None
 ) -> tuple[tuple[HandwritingFont, ...], tuple[LibraryRow, ...]]:
     roles = writer_roles()
     fonts: list[HandwritingFont] = []
@@ -250,7 +277,7 @@ def _library(
         if entry.excluded:
             rows.append(LibraryRow(entry.name, entry.style, role, "excluded", entry.excluded))
             continue
-        found = [(s, locate(s, search_dirs, cache_dir)) for s in entry.sources]
+        found = [(s, locate(s, search_dirs, cache_dir, bundle)) for s in entry.sources]
         installed = [(source, path) for source, path in found if path is not None]
         if not installed:
             hint = " or ".join(f"{s.kind} {s.package}" for s in entry.sources)
@@ -276,6 +303,8 @@ def _library(
             )
         )
         detail = f"{source.kind} {source.package}"
+        if bundle is not None and path.is_relative_to(bundle):
+            detail += " (bundled)"
         if vetting.restricted:
             cannot = "; ".join(f"{char!r} {reason}" for char, reason in vetting.dropped)
             detail += f"; cannot draw: {cannot}"
@@ -285,13 +314,17 @@ def _library(
 
 
 def discover_fonts(
-    search_dirs: tuple[Path, ...] = FONT_DIRS, cache_dir: Path | None = None
+    search_dirs: tuple[Path, ...] = FONT_DIRS,
+    cache_dir: Path | None = None,
+    bundle: Path | None = None,
 ) -> tuple[HandwritingFont, ...]:
     """Installed, vetted handwriting fonts sorted by name (a stable order keeps seeds meaningful).
 
-    Raises :class:`MissingFontsError` naming what to install when none is usable.
+    Sources not installed here are looked up in ``bundle`` (default: the folder named by
+    :data:`FONT_BUNDLE_VARIABLE`, if any). Raises :class:`MissingFontsError` naming what to
+    install when none is usable.
     """
-    fonts, _ = _library(tuple(search_dirs), cache_dir)
+    fonts, _ = _library(tuple(search_dirs), cache_dir, bundle or font_bundle_dir())
     if not fonts:
         raise MissingFontsError(
             "no usable handwriting font is installed; the synthetic data needs at least one. "
@@ -301,10 +334,12 @@ def discover_fonts(
 
 
 def library_report(
-    search_dirs: tuple[Path, ...] = FONT_DIRS, cache_dir: Path | None = None
+    search_dirs: tuple[Path, ...] = FONT_DIRS,
+    cache_dir: Path | None = None,
+    bundle: Path | None = None,
 ) -> tuple[LibraryRow, ...]:
     """One row per catalogue entry: used, restricted, rejected (why), excluded (why) or missing."""
-    return _library(tuple(search_dirs), cache_dir)[1]
+    return _library(tuple(search_dirs), cache_dir, bundle or font_bundle_dir())[1]
 
 
 def writers_by_split(fonts: Sequence[HandwritingFont]) -> dict[str, tuple[HandwritingFont, ...]]:
@@ -342,6 +377,7 @@ def split_writers(
 
 __all__ = [
     "CATALOG_FILE",
+    "FONT_BUNDLE_VARIABLE",
     "FONT_DIRS",
     "LEGACY_TEST_WRITERS",
     "REQUIRED_CHARACTERS",
@@ -351,6 +387,7 @@ __all__ = [
     "HandwritingFont",
     "LibraryRow",
     "discover_fonts",
+    "font_bundle_dir",
     "font_cache_dir",
     "install_hint",
     "library_report",

@@ -289,7 +289,7 @@ def dataset_metadata(config: SyntheticConfig, n: int) -> dict[str, Any]:
         "augment": config.augment,
         "generator": "text_recognizer.data.synthetic",
         "generator_version": GENERATOR_VERSION,
-        "text_source": corpus.TEXT_SOURCE,
+        "text_source": corpus.text_source(),
         "fonts": [
             {
                 "name": font.name,
