@@ -24,7 +24,7 @@ pytest_plugins = ["text_recognizer.testing.pytest_plugin", "tests.staged_models"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 except ImportError:  # pragma: no cover
     settings = None
 
@@ -37,6 +37,11 @@ if settings is not None:
         derandomize=True,
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow],
+    )
+    # Planted-bug runs (scripts/kill_rate.py) need a failure, not its smallest example: no
+    # shrinking, which can take minutes on a model test.
+    settings.register_profile(
+        "mutants", settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate]
     )
     _default_profile = "ci" if os.environ.get("CI") else "dev"
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default_profile))
