@@ -442,7 +442,6 @@ BLIND_SPOTS: tuple[Mutant, ...] = (
         replacement="  lr: 2.0e-6\n",
         target=SHIPPED_CONFIG_TESTS,
         keyword="lines_default",
-        also=("tests/training/test_config.py",),
         description="the default line config's learning rate is a thousand times too small",
     ),
     Mutant(
@@ -512,7 +511,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1",
         replacement="return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])",
         target="tests/data/test_augment.py",
-        keyword=None,
+        keyword="crop_to_ink_leaves",
         description="off by one: the ink box ends at the last ink row and column, cutting them",
     ),
     # preprocessing: the page normalisation and the model's input
@@ -522,7 +521,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="    inverted = is_inverted(array)\n",
         replacement="    inverted = False\n",
         target="tests/data/test_page.py",
-        keyword=None,
+        keyword="inverted_back",
         description="light ink on dark paper is read as it comes (the polarity check is skipped)",
     ),
     Mutant(
@@ -531,7 +530,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="flat = np.minimum(array.astype(np.float32) * (255.0 / light), 255.0)",
         replacement="flat = array.astype(np.float32)",
         target="tests/data/test_page.py",
-        keyword=None,
+        keyword="shadow_over_half or paper_becomes_white",
         description="shadows and grey paper stay: the paper's light is not divided out",
     ),
     Mutant(
@@ -540,7 +539,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="kept = [(a, b) for a, b in runs if profile[a:b].sum() >= MIN_RUN_SHARE * total]",
         replacement="kept = runs",
         target="tests/data/test_page.py",
-        keyword=None,
+        keyword="specks_away",
         description="specks of dust count as text, widening the block to the page's corners",
     ),
     Mutant(
@@ -549,8 +548,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original='        return values.astype(np.float32) / 257.0\n    if image.mode == "F"',
         replacement='        return values.astype(np.float32) / 256.0\n    if image.mode == "F"',
         target="tests/data/test_preprocess.py",
-        keyword=None,
-        also=(_properties("preprocess"),),
+        keyword="wide_and_narrow_depths",
         description="16-bit gray is divided by 256, so white (65535) becomes 256 and wraps",
     ),
     # models
@@ -579,8 +577,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="confidences[-1] = max(confidences[-1], math.exp(score))",
         replacement="confidences[-1] = math.exp(score)",
         target="tests/models/test_decoding.py",
-        keyword=None,
-        also=("tests/test_calibration.py",),
+        keyword="best_frame",
         description="a character's confidence is its run's last frame instead of its best",
     ),
     # losses
@@ -589,9 +586,8 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/lit_models/line.py",
         original="blank=self.vocab.blank_index,",
         replacement="blank=self.vocab.pad_index,",
-        target=SANITY_TESTS,
-        keyword="line",
-        also=("tests/testing/test_memorization.py",),
+        target="tests/lit_models/test_lit_models.py",
+        keyword="spell",
         description="the CTC loss is told the padding token is the blank",
     ),
     Mutant(
@@ -613,7 +609,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="        self.errors += counts.errors\n",
         replacement="        self.errors = counts.errors\n",
         target="tests/lit_models/test_metrics.py",
-        keyword=None,
+        keyword="several_batches",
         description="the epoch's CER counts only the last batch's errors",
     ),
     Mutant(
@@ -622,7 +618,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="prediction, reference = prediction.split(), reference.split()",
         replacement="prediction, reference = list(prediction), list(reference)",
         target="tests/test_metrics.py",
-        keyword=None,
+        keyword="wer_counts",
         description="WER splits into characters, not words (WER equals CER)",
     ),
     # optimisation
@@ -631,8 +627,8 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/lit_models/base.py",
         original="        return (step + 1) / warmup_steps\n",
         replacement="        return step / warmup_steps\n",
-        target=_properties("schedule"),
-        keyword=None,
+        target="tests/lit_models/test_lit_models.py",
+        keyword="warmup_cosine",
         description="the warm-up's first step has learning rate 0",
     ),
     Mutant(
@@ -641,8 +637,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original='is_matrix = parameter.dim() >= 2 and "embedding" not in name',
         replacement="is_matrix = parameter.dim() >= 1",
         target="tests/lit_models/test_lit_models.py",
-        keyword=None,
-        also=(SANITY_TESTS,),
+        keyword="only_matrices",
         description="weight decay is applied to biases, norms and embeddings too",
     ),
     # export and staging
@@ -652,7 +647,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="passed &= torch.allclose(got.float(), want.float(), atol=atol, rtol=rtol)",
         replacement="passed &= got.shape == want.shape",
         target="tests/inference/test_export_parity.py",
-        keyword=None,
+        keyword="other_weights",
         description="the export parity check compares shapes, not values",
     ),
     Mutant(
@@ -661,7 +656,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="            past_keys.shape[3],\n",
         replacement="            past_keys.shape[2],\n",
         target="tests/inference/test_export_parity.py",
-        keyword=None,
+        keyword="decoder_steps",
         description="the exported decoder step takes its position from the heads axis",
     ),
     Mutant(
@@ -670,7 +665,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original='if payload["vocab"] != DEFAULT_VOCABULARY.tokens:',
         replacement='if len(payload["vocab"]) != len(DEFAULT_VOCABULARY.tokens):',
         target="tests/inference/test_staging.py",
-        keyword=None,
+        keyword="reordered",
         description="a staged model with a reordered vocabulary of the same size loads",
     ),
     # service
@@ -679,9 +674,8 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/api/limits.py",
         original="    if width * height > max_pixels:\n",
         replacement="    if width > max_pixels:\n",
-        target="tests/api/test_limits.py",
-        keyword=None,
-        also=("tests/api/test_decode_budget.py",),
+        target="tests/api/test_bad_input.py",
+        keyword="pixels",
         description="the decompression-bomb guard compares the width, not the area, to the limit",
     ),
     Mutant(
@@ -690,7 +684,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="return hmac.compare_digest(credentials.strip().encode(), token.encode())",
         replacement="return token.startswith(credentials.strip())",
         target="tests/api/test_access.py",
-        keyword=None,
+        keyword="wrong_token",
         description="any prefix of the token (an empty one included) is accepted",
     ),
     Mutant(
@@ -698,9 +692,8 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/api/errors.py",
         original='"queue_full": (503,',
         replacement='"queue_full": (500,',
-        target="tests/api/test_batching.py",
-        keyword=None,
-        also=("tests/api/test_limits.py",),
+        target="tests/api/test_limits.py",
+        keyword="full_queue",
         description="a full queue answers 500 instead of 503 + Retry-After",
     ),
     # expectations
@@ -738,7 +731,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="index = np.minimum((conf * bins).astype(int), bins - 1)",
         replacement="index = (conf * bins).astype(int)",
         target="tests/test_calibration.py",
-        keyword=None,
+        keyword="last_bin",
         description="lines of confidence 1.0 fall outside the last bin and out of the ECE",
     ),
     Mutant(
@@ -747,7 +740,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="        if error < best_error:\n",
         replacement="        if error > best_error:\n",
         target="tests/test_calibration.py",
-        keyword=None,
+        keyword="fitted_temperature",
         description="the temperature search compares the wrong way and never moves from 1.0",
     ),
     Mutant(
@@ -756,7 +749,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="    return max(0.0, 1.0 - edits / len(truth))\n",
         replacement="    return 1.0 - edits / len(truth)\n",
         target="tests/test_calibration.py",
-        keyword=None,
+        keyword="floored_at_zero",
         description="a line with more edits than characters gets a negative accuracy",
     ),
     # inference
@@ -766,8 +759,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="confidence=sum(read) / len(read) if read else 0.0,",
         replacement="confidence=sum(x.confidence for x in lines) / len(lines) if lines else 0.0,",
         target="tests/inference/test_recognizer.py",
-        keyword=None,
-        also=("tests/inference/test_segmentation.py",),
+        keyword="mean_of_all",
         description="a page's confidence is the mean of its lines', not of its characters'",
     ),
 )
