@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -153,6 +154,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("--workers", default=None, help="xdist workers for whole-lane runs")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unplanted run")
+    parser.add_argument("--jobs", type=int, default=1, help="bugs judged at once (each a process)")
     parser.add_argument("--json", default=None, help="write the result as JSON here")
     parser.add_argument("--summary", default=None, help="write the Markdown summary here")
     args = parser.parse_args(argv)
@@ -171,14 +173,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         print(f"baseline passed ({base.target}, {base.seconds:.0f} s)", flush=True)
     verdicts = []
-    for mutant in mutants:
-        item = judge(mutant, args.targeted_only, args.workers)
-        verdicts.append(item)
-        print(
-            f"{item.name:<40} {item.status:<9} {item.phase:<9} {item.seconds:>6.1f} s  "
-            f"{item.caught_by}",
-            flush=True,
-        )
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for item in pool.map(lambda m: judge(m, args.targeted_only, args.workers), mutants):
+            verdicts.append(item)
+            print(
+                f"{item.name:<40} {item.status:<9} {item.phase:<9} {item.seconds:>6.1f} s  "
+                f"{item.caught_by}",
+                flush=True,
+            )
     scope = "targeted tests" if args.targeted_only else "fast lane"
     result = summary(verdicts, scope)
     result["seconds"] = round(time.perf_counter() - start)

@@ -176,19 +176,23 @@ def planted_sandbox(folder: Path, mutant: Optional[Mutant]) -> Path:
 
 
 def run_in_sandbox(
-    name: str, target: str, pytest_args: Sequence[str], mutant: Optional[Mutant] = None
+    name: str,
+    target: str,
+    pytest_args: Sequence[str],
+    mutant: Optional[Mutant] = None,
+    timeout: int = RUN_TIMEOUT_S,
 ) -> Outcome:
     """Copy the repository, plant ``mutant`` (if any) and run pytest on the copy."""
     with tempfile.TemporaryDirectory(prefix=f"mutant-{name}-") as folder:
         sandbox = planted_sandbox(Path(folder), mutant)
-        return run_pytest(sandbox, name, target, pytest_args, RUN_TIMEOUT_S)
+        return run_pytest(sandbox, name, target, pytest_args, timeout)
 
 
 def run_baseline(mutants: Sequence[Mutant]) -> Outcome:
     """The unmutated copy on every targeted test file: it must pass."""
     targets = sorted({mutant.target for mutant in mutants})
     label = f"{len(targets)} target file(s)"
-    return run_in_sandbox("baseline", label, targets)
+    return run_in_sandbox("baseline", label, targets, timeout=LANE_TIMEOUT_S)
 
 
 def run_mutant(mutant: Mutant) -> Outcome:
