@@ -514,6 +514,15 @@ PIPELINE: tuple[Mutant, ...] = (
         keyword="crop_to_ink_leaves",
         description="off by one: the ink box ends at the last ink row and column, cutting them",
     ),
+    Mutant(
+        name="words_run_together",
+        path="text_recognizer/data/handwriting.py",
+        original="        x += mask.shape[1] + max(space, 1.0)\n",
+        replacement="        x += mask.shape[1]\n",
+        target="tests/data/test_handwriting.py",
+        keyword=None,
+        description="the writer leaves no space between words",
+    ),
     # preprocessing: the page normalisation and the model's input
     Mutant(
         name="polarity_never_corrected",
