@@ -10,6 +10,8 @@ from typing import Optional
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
+COVERAGE_TESTS = "tests/validation/test_expectation_coverage.py"
+SHIPPED_CONFIG_TESTS = "tests/training/test_shipped_configs_learn.py"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ class Mutant:
     target: str
     keyword: Optional[str]
     description: str
+    #: More test files that can matter for the touched module (run with ``target`` in the
+    #: targeted phase of the kill-rate run).
+    also: tuple[str, ...] = ()
+
+    @property
+    def area(self) -> str:
+        """The stage of the pipeline the bug is in, for the per-area kill rate."""
+        return area_of(self.path)
 
     @property
     def label(self) -> str:
@@ -36,6 +46,46 @@ class Mutant:
 
     def pytest_args(self) -> list[str]:
         return [self.target, *(["-k", self.keyword] if self.keyword else [])]
+
+    def targeted_args(self) -> list[str]:
+        """The tests that can matter for the touched module: the target and ``also``."""
+        return [self.target, *self.also] if self.also else self.pytest_args()
+
+
+#: Path prefix -> area of the pipeline (first match wins).
+AREAS: tuple[tuple[str, str], ...] = (
+    ("text_recognizer/data/page.py", "preprocessing"),
+    ("text_recognizer/data/preprocess.py", "preprocessing"),
+    ("text_recognizer/data/", "data"),
+    ("text_recognizer/vocab.py", "data"),
+    ("text_recognizer/models/", "models"),
+    ("text_recognizer/decoding.py", "decoding"),
+    ("text_recognizer/lit_models/line.py", "losses"),
+    ("text_recognizer/lit_models/paragraph.py", "losses"),
+    ("text_recognizer/lit_models/metrics.py", "metrics"),
+    ("text_recognizer/metrics.py", "metrics"),
+    ("text_recognizer/lit_models/", "optimisation"),
+    ("text_recognizer/training/configs/", "configs"),
+    ("text_recognizer/training/config.py", "configs"),
+    ("text_recognizer/export", "export"),
+    ("text_recognizer/staging.py", "export"),
+    ("text_recognizer/training/stage.py", "export"),
+    ("text_recognizer/api/", "service"),
+    ("text_recognizer/validation/", "expectations"),
+    ("text_recognizer/calibration.py", "calibration"),
+    ("text_recognizer/recognizer.py", "inference"),
+    ("text_recognizer/segmentation.py", "inference"),
+    ("text_recognizer/testing/", "harness"),
+)
+
+
+def area_of(path: str) -> str:
+    """The area of the package file ``path`` (see :data:`AREAS`).
+
+    >>> area_of("text_recognizer/data/page.py"), area_of("text_recognizer/api/app.py")
+    ('preprocessing', 'service')
+    """
+    return next((area for prefix, area in AREAS if path.startswith(prefix)), "other")
 
 
 def _properties(name: str) -> str:
@@ -331,3 +381,435 @@ MUTANTS: tuple[Mutant, ...] = (
         description="str.lstrip strips characters, not a prefix: 'model.encoder' -> 'ncoder'",
     ),
 )
+
+# -- the blind spots of issue 17: one class each, caught by the laws written for the class --
+BLIND_SPOTS: tuple[Mutant, ...] = (
+    Mutant(
+        name="paragraph_loss_counts_padding",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="            ignore_index=self.vocab.pad_index,\n",
+        replacement="",
+        target=_properties("loss_masking"),
+        keyword="paragraph",
+        description="padded target positions of the paragraph model count in its loss",
+    ),
+    Mutant(
+        name="kv_cache_first_layers_past_everywhere",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="layer_past = None if past is None else past[index]",
+        replacement="layer_past = None if past is None else past[0]",
+        target=_properties("incremental_decoding"),
+        keyword="any_depth",
+        description="every layer of a cached step reads the first layer's past (right for one layer)",
+    ),
+    Mutant(
+        name="beam_cache_not_reordered",
+        path="text_recognizer/decoding.py",
+        original="        past = _reorder(past, parent)\n",
+        replacement="",
+        target=_properties("incremental_decoding"),
+        keyword="full_decoder_gives",
+        description="beam search keeps each row's past when its beam switches parent",
+    ),
+    Mutant(
+        name="decoder_position_dropped",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="return self.dropout(self.position_1d(x, offset))",
+        replacement="return self.dropout(x)",
+        target=_properties("position_information"),
+        keyword="repeated_token",
+        description="the decoder's tokens no longer receive their 1-D position encoding",
+    ),
+    Mutant(
+        name="memory_position_dropped",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="features = self.position_2d(self.to_memory(self.encoder(images)))",
+        replacement="features = self.to_memory(self.encoder(images))",
+        target=_properties("position_information"),
+        keyword="uniform_page",
+        description="the image memory no longer receives its 2-D position encoding",
+    ),
+    Mutant(
+        name="lr_schedule_stepped_per_epoch",
+        path="text_recognizer/lit_models/base.py",
+        original='"lr_scheduler": {"scheduler": scheduler, "interval": "step"},',
+        replacement='"lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},',
+        target=_properties("schedule"),
+        keyword=None,
+        description="the learning-rate schedule steps once per epoch instead of once per step",
+    ),
+    Mutant(
+        name="line_labels_may_hold_newlines",
+        path="text_recognizer/validation/suites.py",
+        original="    characters: str = CHARACTERS\n",
+        replacement="    characters: str = CHARACTERS + NEWLINE\n",
+        target=COVERAGE_TESTS,
+        keyword="lines",
+        description="the line suite's vocabulary rule allows a newline in a line label",
+    ),
+    Mutant(
+        name="shipped_lr_1000x_too_small",
+        path="text_recognizer/training/configs/lines_default.yaml",
+        original="  lr: 2.0e-3\n",
+        replacement="  lr: 2.0e-6\n",
+        target=SHIPPED_CONFIG_TESTS,
+        keyword="lines_default",
+        description="the default line config's learning rate is a thousand times too small",
+    ),
+    Mutant(
+        name="shipped_key_misspelt",
+        path="text_recognizer/training/configs/paragraphs_base.yaml",
+        original="  warmup_steps: 1000\n",
+        replacement="  warmup_step: 1000\n",
+        target="tests/training/test_config.py",
+        keyword=None,
+        description="a misspelt key in a shipped config (would train with the default warm-up)",
+    ),
+)
+
+# -- the rest of the pipeline: one or a few realistic bugs per module, caught by its tests --
+PIPELINE: tuple[Mutant, ...] = (
+    # data: generator, fonts, paper, augmentation
+    Mutant(
+        name="samples_share_one_rng",
+        path="text_recognizer/data/synthetic.py",
+        original="np.random.SeedSequence([config.seed, index, _KIND_CODES[config.kind]])",
+        replacement="np.random.SeedSequence([config.seed, _KIND_CODES[config.kind]])",
+        target="tests/data/test_synthetic.py",
+        keyword="different_indices_and_seeds",
+        description="every sample of a data set draws from the same generator state",
+    ),
+    Mutant(
+        name="writer_roles_val_before_test",
+        path="text_recognizer/data/fonts.py",
+        original='roles[name] = "test" if position < test else "val" if position < test + val else "train"',
+        replacement='roles[name] = "val" if position < val else "test" if position < test + val else "train"',
+        target="tests/data/test_fonts.py",
+        keyword="by_rank",
+        description="the writer rule hands the first writers of each style to validation, not test",
+    ),
+    Mutant(
+        name="test_split_without_unseen_writer",
+        path="text_recognizer/data/fonts.py",
+        original=(
+            '        by_role["train"] = tuple(f for f in by_role["train"] if f not in by_role["test"])\n'
+        ),
+        replacement="",
+        target="tests/data/test_fonts.py",
+        keyword="without_a_test_only_writer",
+        description="the writer held out when no test-only font exists still writes training lines",
+    ),
+    Mutant(
+        name="clean_paper_inverted",
+        path="text_recognizer/data/paper.py",
+        original="        return Image.fromarray(255 - array)\n",
+        replacement="        return Image.fromarray(array)\n",
+        target="tests/data/test_paper.py",
+        keyword="clean_finish",
+        description="clean rendering writes white ink on black paper",
+    ),
+    Mutant(
+        name="noise_wraps_around",
+        path="text_recognizer/data/paper.py",
+        original="return np.clip(np.rint(image), 0, 255).astype(np.uint8)",
+        replacement="return np.rint(image).astype(np.uint8)",
+        target="tests/data/test_paper.py",
+        keyword="saturates",
+        description="noisy pixels beyond white wrap around to black instead of clipping",
+    ),
+    Mutant(
+        name="ink_box_drops_last_row",
+        path="text_recognizer/data/augment.py",
+        original="return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1",
+        replacement="return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])",
+        target="tests/data/test_augment.py",
+        keyword="crop_to_ink_leaves",
+        description="off by one: the ink box ends at the last ink row and column, cutting them",
+    ),
+    Mutant(
+        name="words_run_together",
+        path="text_recognizer/data/handwriting.py",
+        original="        x += mask.shape[1] + max(space, 1.0)\n",
+        replacement="        x += mask.shape[1]\n",
+        target="tests/data/test_handwriting.py",
+        keyword=None,
+        description="the writer leaves no space between words",
+    ),
+    # preprocessing: the page normalisation and the model's input
+    Mutant(
+        name="polarity_never_corrected",
+        path="text_recognizer/data/page.py",
+        original="    inverted = is_inverted(array)\n",
+        replacement="    inverted = False\n",
+        target="tests/data/test_page.py",
+        keyword="inverted_back",
+        description="light ink on dark paper is read as it comes (the polarity check is skipped)",
+    ),
+    Mutant(
+        name="paper_light_not_divided_out",
+        path="text_recognizer/data/page.py",
+        original="flat = np.minimum(array.astype(np.float32) * (255.0 / light), 255.0)",
+        replacement="flat = array.astype(np.float32)",
+        target="tests/data/test_page.py",
+        keyword="shadow_over_half or paper_becomes_white",
+        description="shadows and grey paper stay: the paper's light is not divided out",
+    ),
+    Mutant(
+        name="dust_widens_the_text_block",
+        path="text_recognizer/data/page.py",
+        original="kept = [(a, b) for a, b in runs if profile[a:b].sum() >= MIN_RUN_SHARE * total]",
+        replacement="kept = runs",
+        target="tests/data/test_page.py",
+        keyword="specks_away",
+        description="specks of dust count as text, widening the block to the page's corners",
+    ),
+    Mutant(
+        name="sixteen_bit_scaled_by_256",
+        path="text_recognizer/data/preprocess.py",
+        original='        return values.astype(np.float32) / 257.0\n    if image.mode == "F"',
+        replacement='        return values.astype(np.float32) / 256.0\n    if image.mode == "F"',
+        target="tests/data/test_preprocess.py",
+        keyword="wide_and_narrow_depths",
+        description="16-bit gray is divided by 256, so white (65535) becomes 256 and wraps",
+    ),
+    # models
+    Mutant(
+        name="attention_heads_merged_wrongly",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="return self.out(out.transpose(1, 2).reshape(batch, steps, -1))",
+        replacement="return self.out(out.reshape(batch, steps, -1))",
+        target=_properties("incremental_decoding"),
+        keyword="any_depth",
+        description="attention heads are merged without the transpose, mixing steps and heads",
+    ),
+    # decoding
+    Mutant(
+        name="end_token_not_scored",
+        path="text_recognizer/decoding.py",
+        original="        scored = token_log_probs[: stop + 1]\n",
+        replacement="        scored = token_log_probs[:stop]\n",
+        target=_properties("incremental_decoding"),
+        keyword="full_decoder_gives",
+        description="the <end> token's probability is left out of a paragraph's score",
+    ),
+    Mutant(
+        name="ctc_run_confidence_is_its_last_frame",
+        path="text_recognizer/decoding.py",
+        original="confidences[-1] = max(confidences[-1], math.exp(score))",
+        replacement="confidences[-1] = math.exp(score)",
+        target="tests/models/test_decoding.py",
+        keyword="best_frame",
+        description="a character's confidence is its run's last frame instead of its best",
+    ),
+    # losses
+    Mutant(
+        name="ctc_blank_is_padding",
+        path="text_recognizer/lit_models/line.py",
+        original="blank=self.vocab.blank_index,",
+        replacement="blank=self.vocab.pad_index,",
+        target="tests/lit_models/test_lit_models.py",
+        keyword="spell",
+        description="the CTC loss is told the padding token is the blank",
+    ),
+    Mutant(
+        name="end_token_after_the_padding",
+        path="text_recognizer/lit_models/paragraph.py",
+        original=(
+            "outputs[torch.arange(batch, device=targets.device), target_lengths.long()]"
+            " = vocab.end_index"
+        ),
+        replacement="outputs[:, -1] = vocab.end_index",
+        target=_properties("loss_masking"),
+        keyword="paragraph",
+        description="<end> is placed after the padding instead of after each text",
+    ),
+    # metrics
+    Mutant(
+        name="epoch_cer_keeps_last_batch",
+        path="text_recognizer/lit_models/metrics.py",
+        original="        self.errors += counts.errors\n",
+        replacement="        self.errors = counts.errors\n",
+        target="tests/lit_models/test_metrics.py",
+        keyword="several_batches",
+        description="the epoch's CER counts only the last batch's errors",
+    ),
+    Mutant(
+        name="wer_counts_characters",
+        path="text_recognizer/metrics.py",
+        original="prediction, reference = prediction.split(), reference.split()",
+        replacement="prediction, reference = list(prediction), list(reference)",
+        target="tests/test_metrics.py",
+        keyword="wer_counts",
+        description="WER splits into characters, not words (WER equals CER)",
+    ),
+    # optimisation
+    Mutant(
+        name="warmup_starts_at_zero",
+        path="text_recognizer/lit_models/base.py",
+        original="        return (step + 1) / warmup_steps\n",
+        replacement="        return step / warmup_steps\n",
+        target="tests/lit_models/test_lit_models.py",
+        keyword="warmup_cosine",
+        description="the warm-up's first step has learning rate 0",
+    ),
+    Mutant(
+        name="biases_and_norms_decayed",
+        path="text_recognizer/lit_models/base.py",
+        original='is_matrix = parameter.dim() >= 2 and "embedding" not in name',
+        replacement="is_matrix = parameter.dim() >= 1",
+        target="tests/lit_models/test_lit_models.py",
+        keyword="only_matrices",
+        description="weight decay is applied to biases, norms and embeddings too",
+    ),
+    # export and staging
+    Mutant(
+        name="parity_compares_shapes_only",
+        path="text_recognizer/export_parity.py",
+        original="passed &= torch.allclose(got.float(), want.float(), atol=atol, rtol=rtol)",
+        replacement="passed &= got.shape == want.shape",
+        target="tests/inference/test_export_parity.py",
+        keyword="other_weights",
+        description="the export parity check compares shapes, not values",
+    ),
+    Mutant(
+        name="exported_step_position_from_heads",
+        path="text_recognizer/export.py",
+        original="            past_keys.shape[3],\n",
+        replacement="            past_keys.shape[2],\n",
+        target="tests/inference/test_export_parity.py",
+        keyword="decoder_steps",
+        description="the exported decoder step takes its position from the heads axis",
+    ),
+    Mutant(
+        name="reordered_vocabulary_accepted",
+        path="text_recognizer/staging.py",
+        original='if payload["vocab"] != DEFAULT_VOCABULARY.tokens:',
+        replacement='if len(payload["vocab"]) != len(DEFAULT_VOCABULARY.tokens):',
+        target="tests/inference/test_staging.py",
+        keyword="reordered",
+        description="a staged model with a reordered vocabulary of the same size loads",
+    ),
+    # service
+    Mutant(
+        name="pixel_limit_checks_width_only",
+        path="text_recognizer/api/limits.py",
+        original="    if width * height > max_pixels:\n",
+        replacement="    if width > max_pixels:\n",
+        target="tests/api/test_bad_input.py",
+        keyword="pixels",
+        description="the decompression-bomb guard compares the width, not the area, to the limit",
+    ),
+    Mutant(
+        name="token_prefix_accepted",
+        path="text_recognizer/api/access.py",
+        original="return hmac.compare_digest(credentials.strip().encode(), token.encode())",
+        replacement="return token.startswith(credentials.strip())",
+        target="tests/api/test_access.py",
+        keyword="wrong_token",
+        description="any prefix of the token (an empty one included) is accepted",
+    ),
+    Mutant(
+        name="queue_full_is_a_server_error",
+        path="text_recognizer/api/errors.py",
+        original='"queue_full": (503,',
+        replacement='"queue_full": (500,',
+        target="tests/api/test_limits.py",
+        keyword="full_queue",
+        description="a full queue answers 500 instead of 503 + Retry-After",
+    ),
+    # expectations
+    Mutant(
+        name="vocabulary_regex_unanchored",
+        path="text_recognizer/validation/expectations.py",
+        original='return r"\\A[" + "".join(re.escape(char) for char in characters) + r"]*\\Z"',
+        replacement='return r"[" + "".join(re.escape(char) for char in characters) + r"]*"',
+        target=COVERAGE_TESTS,
+        keyword=None,
+        description="the vocabulary regex is not anchored, so any label matches it",
+    ),
+    Mutant(
+        name="rgba_stored_images_allowed",
+        path="text_recognizer/validation/suites.py",
+        original='supported_modes: tuple[str, ...] = ("L", "RGB")',
+        replacement='supported_modes: tuple[str, ...] = ("L", "RGB", "RGBA")',
+        target=COVERAGE_TESTS,
+        keyword=None,
+        description="data sets may store RGBA images (undefined paper under transparency)",
+    ),
+    Mutant(
+        name="held_out_writers_allowed_in_val",
+        path="text_recognizer/validation/tables.py",
+        original='row["writer"] in held_out and row["split"] != "test"',
+        replacement='row["writer"] in held_out and row["split"] == "train"',
+        target=COVERAGE_TESTS,
+        keyword=None,
+        description="a held-out writer in the validation split goes unreported",
+    ),
+    # calibration
+    Mutant(
+        name="full_confidence_outside_every_bin",
+        path="text_recognizer/calibration.py",
+        original="index = np.minimum((conf * bins).astype(int), bins - 1)",
+        replacement="index = (conf * bins).astype(int)",
+        target="tests/test_calibration.py",
+        keyword="last_bin",
+        description="lines of confidence 1.0 fall outside the last bin and out of the ECE",
+    ),
+    Mutant(
+        name="temperature_search_keeps_the_worst",
+        path="text_recognizer/calibration.py",
+        original="        if error < best_error:\n",
+        replacement="        if error > best_error:\n",
+        target="tests/test_calibration.py",
+        keyword="fitted_temperature",
+        description="the temperature search compares the wrong way and never moves from 1.0",
+    ),
+    Mutant(
+        name="line_accuracy_below_zero",
+        path="text_recognizer/calibration.py",
+        original="    return max(0.0, 1.0 - edits / len(truth))\n",
+        replacement="    return 1.0 - edits / len(truth)\n",
+        target="tests/test_calibration.py",
+        keyword="floored_at_zero",
+        description="a line with more edits than characters gets a negative accuracy",
+    ),
+    # inference
+    Mutant(
+        name="page_confidence_mean_of_lines",
+        path="text_recognizer/recognizer.py",
+        original="confidence=sum(read) / len(read) if read else 0.0,",
+        replacement="confidence=sum(x.confidence for x in lines) / len(lines) if lines else 0.0,",
+        target="tests/inference/test_recognizer.py",
+        keyword="mean_of_all",
+        description="a page's confidence is the mean of its lines', not of its characters'",
+    ),
+)
+
+HARNESS: tuple[Mutant, ...] = (
+    Mutant(
+        name="behaviour_perturbation_not_applied",
+        path="text_recognizer/testing/behaviour.py",
+        original="perturbed = [perturb(images[line.id]) for line in base]",
+        replacement="perturbed = [images[line.id] for line in base]",
+        target="tests/testing/test_behaviour.py",
+        keyword="inverted",
+        description="the invariance suites read the clean lines: every perturbation passes",
+    ),
+)
+
+#: The areas of the pipeline the catalogue must cover (issue 17).
+REQUIRED_AREAS = (
+    "data",
+    "preprocessing",
+    "models",
+    "decoding",
+    "losses",
+    "metrics",
+    "optimisation",
+    "export",
+    "service",
+    "expectations",
+    "calibration",
+)
+
+MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS

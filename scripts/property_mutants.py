@@ -15,6 +15,8 @@ cannot silently rot when the code changes::
     python -m scripts.property_mutants --list
     python -m scripts.property_mutants                      # baseline + every mutant
     python -m scripts.property_mutants --only vocab_decode_drops_first_character
+
+The kill rate of the whole fast lane over the same catalogue is :mod:`scripts.kill_rate`.
 """
 
 from __future__ import annotations
@@ -35,13 +37,23 @@ from text_recognizer.errors import PlantedBugDriftError
 from text_recognizer.io import atomic_write_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: What a sandbox holds: the package, the tests and the pytest configuration.
-COPIED = ("text_recognizer", "tests", "pyproject.toml")
-#: Derandomized ``mutants`` profile (tests/conftest.py): a mutant is killed or not, reproducibly.
-PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-x", "--hypothesis-profile=mutants")
+#: The derandomized ``ci`` profile without shrinking (``mutants``, tests/conftest.py), tests in
+#: file order (no pytest-randomly): a mutant is killed or not, reproducibly, and quickly.
+PYTEST_ARGS = (
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:randomly",
+    "-x",
+    "--hypothesis-profile=mutants",
+)
+#: The fast lane, as ``make test`` selects it (without coverage).
+FAST_LANE = ("-m", "not slow")
 #: pytest's exit status when tests ran and some failed; collection errors etc. do not count.
 TESTS_FAILED = 1
 RUN_TIMEOUT_S = 600
+LANE_TIMEOUT_S = 1800
 
 
 def planted_source(mutant: Mutant, root: Path = REPO_ROOT) -> str:
@@ -60,20 +72,32 @@ def planted_source(mutant: Mutant, root: Path = REPO_ROOT) -> str:
     return source.replace(mutant.original, mutant.replacement)
 
 
+def checkout_files(root: Path = REPO_ROOT) -> list[str]:
+    """The checkout's files as git sees them: tracked, and untracked but not ignored."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return sorted(name for name in listing.split("\0") if name)
+
+
 def make_sandbox(destination: Path, root: Path = REPO_ROOT) -> Path:
-    """Copy what pytest needs from ``root`` into ``destination`` (caches left out)."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
-    for name in COPIED:
+    """Copy the checkout (not its virtualenv, caches or data) into ``destination``: everything
+    the whole fast lane reads (package, tests, scripts, docs, workflows)."""
+    for name in checkout_files(root):
         source = root / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=ignore)
-        else:
-            shutil.copy2(source, destination / name)
+        if not source.is_symlink() and not source.is_file():
+            continue  # deleted in the working tree but not yet in the index
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
     return destination
 
 
 def sandbox_env(sandbox: Path) -> dict[str, str]:
-    """The environment of a sandboxed run: the copy first on the path, the ``ci`` profile."""
+    """The environment of a sandboxed run: the copy first on the path, the ``mutants`` profile."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -123,37 +147,52 @@ class Outcome:
         return self.returncode == TESTS_FAILED
 
 
+def run_pytest(sandbox: Path, name: str, target: str, args: Sequence[str], timeout: int) -> Outcome:
+    """pytest with ``args`` in ``sandbox``, as one :class:`Outcome`."""
+    command = [sys.executable, "-m", "pytest", *args, *PYTEST_ARGS]
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(
+            command,
+            cwd=sandbox,
+            env=sandbox_env(sandbox),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        returncode, output = result.returncode, result.stdout + result.stderr
+    except subprocess.TimeoutExpired:
+        returncode, output = -1, f"timed out after {timeout} s"
+    return Outcome(name, target, returncode, time.perf_counter() - start, output)
+
+
+def planted_sandbox(folder: Path, mutant: Optional[Mutant]) -> Path:
+    """A copy of the checkout in ``folder`` with ``mutant`` planted (if any)."""
+    sandbox = make_sandbox(folder)
+    if mutant is not None:
+        atomic_write_text(sandbox / mutant.path, planted_source(mutant, REPO_ROOT))
+    check_imports_sandbox(sandbox)
+    return sandbox
+
+
 def run_in_sandbox(
-    name: str, target: str, pytest_args: Sequence[str], mutant: Optional[Mutant] = None
+    name: str,
+    target: str,
+    pytest_args: Sequence[str],
+    mutant: Optional[Mutant] = None,
+    timeout: int = RUN_TIMEOUT_S,
 ) -> Outcome:
     """Copy the repository, plant ``mutant`` (if any) and run pytest on the copy."""
     with tempfile.TemporaryDirectory(prefix=f"mutant-{name}-") as folder:
-        sandbox = make_sandbox(Path(folder))
-        if mutant is not None:
-            atomic_write_text(sandbox / mutant.path, planted_source(mutant, REPO_ROOT))
-        check_imports_sandbox(sandbox)
-        command = [sys.executable, "-m", "pytest", *pytest_args, *PYTEST_ARGS]
-        start = time.perf_counter()
-        try:
-            result = subprocess.run(
-                command,
-                cwd=sandbox,
-                env=sandbox_env(sandbox),
-                capture_output=True,
-                text=True,
-                timeout=RUN_TIMEOUT_S,
-            )
-            returncode, output = result.returncode, result.stdout + result.stderr
-        except subprocess.TimeoutExpired:
-            returncode, output = -1, f"timed out after {RUN_TIMEOUT_S} s"
-        return Outcome(name, target, returncode, time.perf_counter() - start, output)
+        sandbox = planted_sandbox(Path(folder), mutant)
+        return run_pytest(sandbox, name, target, pytest_args, timeout)
 
 
 def run_baseline(mutants: Sequence[Mutant]) -> Outcome:
     """The unmutated copy on every targeted test file: it must pass."""
     targets = sorted({mutant.target for mutant in mutants})
     label = f"{len(targets)} target file(s)"
-    return run_in_sandbox("baseline", label, targets)
+    return run_in_sandbox("baseline", label, targets, timeout=LANE_TIMEOUT_S)
 
 
 def run_mutant(mutant: Mutant) -> Outcome:

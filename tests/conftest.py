@@ -28,7 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HYPOTHESIS_EXAMPLES = REPO_ROOT / "tests" / "hypothesis-examples"
 
 try:  # hypothesis is in the dev extra and on the GPU runner's stock stack
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
     from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 except ImportError:  # pragma: no cover
     settings = None
@@ -68,6 +68,9 @@ def register_hypothesis_profiles() -> None:
         print_blob=True,
         suppress_health_check=quiet,
         database=None,
+        # Planted-bug runs (scripts/kill_rate.py) need a failure, not its smallest example: no
+        # shrinking, which can take minutes on a model test.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
 
 

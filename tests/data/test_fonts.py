@@ -54,6 +54,21 @@ def test_roles_follow_the_rule_not_the_catalogue_order() -> None:
     assert fonts.writer_roles(tuple(reversed(catalog))) == fonts.writer_roles(catalog)
 
 
+def test_by_rank_each_style_lists_its_test_writers_then_validation_then_training() -> None:
+    roles = fonts.writer_roles()
+    order = {"test": 0, "val": 1, "train": 2}
+    for style in fonts.STYLES:
+        names = [
+            entry.name
+            for entry in fonts.read_catalog()
+            if entry.style == style
+            and not entry.excluded
+            and entry.name not in fonts.LEGACY_TEST_WRITERS
+        ]
+        ranked = [order[roles[name]] for name in sorted(names, key=fonts.writer_rank)]
+        assert ranked == sorted(ranked), f"{style}: roles by rank {ranked}"
+
+
 def test_each_style_holds_out_its_share_of_writers() -> None:
     roles = fonts.writer_roles()
     kept = [entry for entry in fonts.read_catalog() if not entry.excluded]

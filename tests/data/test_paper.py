@@ -90,6 +90,13 @@ def test_noise_quantizes_to_uint8_in_range() -> None:
     assert noisy.dtype == np.uint8 and noisy.max() <= 255 and noisy.std() > 0
 
 
+def test_noise_on_white_paper_saturates_instead_of_wrapping_to_black() -> None:
+    noisy = paper.add_noise(
+        np.full((32, 32), 250.0, dtype=np.float32), np.random.default_rng(0), 12
+    )
+    assert noisy.min() > 200 and noisy.max() == 255
+
+
 def test_paper_is_within_its_configured_tone() -> None:
     config = AugmentConfig(paper=(220, 221), paper_variation=0.0, paper_texture=(0.0, 0.0))
     sheet = paper.paper_background(rng(), (8, 12), config)

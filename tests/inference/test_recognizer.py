@@ -285,3 +285,14 @@ def test_margins_and_a_scanner_edge_change_no_reading(counting_recognizer):
     edge = np.asarray(scanned).copy()
     edge[:, :12] = 25  # the scanner lid's dark edge
     assert counting_recognizer.predict(Image.fromarray(edge)).text == "2\n4\n3"
+
+
+def test_a_pages_confidence_is_the_mean_of_all_its_characters_not_of_its_lines():
+    from text_recognizer.decoding import Decoded
+    from text_recognizer.recognizer import _join_lines
+
+    long = Decoded("abc", 1.0, 0.0, (1.0, 1.0, 1.0), (10, 11, 12))
+    short = Decoded("d", 0.2, -1.6, (0.2,), (13,))
+    page = _join_lines([long, short])
+    assert page.text == "abc\nd"
+    assert page.confidence == pytest.approx(3.2 / 4)

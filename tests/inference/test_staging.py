@@ -27,3 +27,12 @@ def test_staged_folder_with_other_preprocessing_is_refused(staged_lines, tmp_pat
 def test_a_folder_without_a_model_names_the_problem(tmp_path):
     with pytest.raises(StagedModelError, match="holds no staged model"):
         staged_folders(tmp_path)
+
+
+def test_staged_folder_with_a_reordered_vocabulary_is_refused(staged_lines, tmp_path):
+    payload = torch.load(staged_lines.folder / "model.pt", weights_only=True)
+    specials, characters = payload["vocab"][:4], payload["vocab"][4:]
+    payload["vocab"] = specials + characters[::-1]  # same size, other order
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(StagedModelError, match="different vocabulary"):
+        load_staged(tmp_path)

@@ -107,3 +107,42 @@ def test_zero_learning_rate_leaves_weights_untouched(fake_lines, quiet_trainer):
     quiet_trainer(max_steps=2, limit_val_batches=0).fit(lit_model, datamodule=fake_lines)
     after = dict(lit_model.model.named_parameters())
     assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+class _Spelling(torch.nn.Module):
+    """A stand-in line model whose frames spell each target with the vocabulary's blank
+    between characters, almost surely: the CTC loss of such a model is close to zero."""
+
+    def __init__(self, targets: torch.Tensor, lengths: torch.Tensor) -> None:
+        super().__init__()
+        self.targets, self.lengths = targets, lengths
+
+    def forward(self, images, widths):
+        frames = 2 * int(self.lengths.max()) + 1
+        log_probs = torch.full((len(self.targets), frames, len(VOCAB)), -30.0)
+        log_probs[:, :, VOCAB.blank_index] = 0.0
+        for row, length in enumerate(self.lengths.tolist()):
+            for position in range(length):
+                log_probs[row, 2 * position + 1] = -30.0
+                log_probs[row, 2 * position + 1, self.targets[row, position]] = 0.0
+        return log_probs, torch.full((len(self.targets),), frames)
+
+
+def test_the_line_loss_of_frames_that_spell_the_target_around_blanks_is_near_zero():
+    targets, lengths = VOCAB.pad_batch([VOCAB.encode("hello"), VOCAB.encode("ab")])
+    lit = LineCTCLitModel("tiny")
+    lit.model = _Spelling(targets, lengths)
+    batch = {"images": None, "widths": None, "targets": targets, "target_lengths": lengths}
+    assert float(lit.compute_loss(batch)) < 1e-3
+
+
+def test_only_matrices_are_decayed_never_biases_norms_or_embeddings():
+    from text_recognizer.lit_models.base import parameter_groups
+
+    model = ParagraphLitModel("tiny").model
+    decay, no_decay = parameter_groups(model, 0.05)
+    names = {id(p): name for name, p in model.named_parameters()}
+    assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0
+    assert all(p.dim() >= 2 and "embedding" not in names[id(p)] for p in decay["params"])
+    assert {names[id(p)] for p in no_decay["params"]} >= {"embedding.weight", "norm.weight"}
+    assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))

@@ -189,3 +189,12 @@ def test_autoregressive_beam_reads_a_scripted_text():
     decoded = autoregressive_beam_search(model, torch.zeros(1, 1, 8, 8), beam_width=3)[0]
     assert decoded.text == "beam"
     assert decoded.confidence == pytest.approx(0.9)
+
+
+def test_a_characters_confidence_is_the_best_frame_of_its_run():
+    probs = torch.full((3, len(VOCAB)), 0.01)
+    a = int(VOCAB.encode("a")[0])
+    probs[0, a], probs[1, a], probs[2, VOCAB.blank_index] = 0.9, 0.6, 0.9
+    decoded = ctc_greedy((probs / probs.sum(-1, keepdim=True)).log().unsqueeze(0))[0]
+    assert decoded.text == "a"
+    assert decoded.char_confidences[0] == pytest.approx(0.9 / (0.9 + 0.01 * (len(VOCAB) - 1)))

@@ -10,6 +10,7 @@ from text_recognizer.training.config import (
     CONFIG_DIR,
     ExperimentConfigError,
     load_config,
+    shipped_configs,
     validate_config,
 )
 
@@ -210,3 +211,30 @@ def test_a_key_that_would_conflict_or_be_ignored_is_refused(config, message):
 def test_a_config_without_a_model_section_names_it():
     with pytest.raises(ExperimentConfigError, match="model: missing"):
         validate_config({"lit": {"lr": 0.1}})
+
+
+# -- values of the right type that cannot train --
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (tiny(lit={"lr": 3e-6}), r"lit\.lr: 3e-06 is outside \[1e-05, 1\]: AdamW"),
+        (tiny(lit={"lr": 5.0}), r"lit\.lr: 5 is outside"),
+        (tiny(lit={"weight_decay": -0.1}), r"lit\.weight_decay: -0\.1 is outside"),
+        (tiny(lit={"warmup_steps": -1}), r"lit\.warmup_steps: -1 is outside"),
+        (tiny(trainer={"gradient_clip_val": -1.0}), r"trainer\.gradient_clip_val: -1 is outside"),
+    ],
+    ids=["lr-1000x-too-small", "lr-too-large", "decay", "warmup", "clip"],
+)
+def test_a_value_that_cannot_train_is_refused_with_its_range_and_reason(config, message):
+    with pytest.raises(ExperimentConfigError, match=message):
+        validate_config(config)
+
+
+@pytest.mark.parametrize("name", shipped_configs())
+def test_each_shipped_learning_rate_divided_by_1000_is_refused(name):
+    config = load_config(name)
+    config["lit"]["lr"] /= 1000
+    with pytest.raises(ExperimentConfigError, match=r"lit\.lr: .* is outside"):
+        validate_config(config)

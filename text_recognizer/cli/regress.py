@@ -9,6 +9,9 @@ Actions::
     regress check                                         # goldens + suite vs the model
     regress tag SUITE --id ID [--id ID ...] --tag "slanted"
     regress grid SUITE --out docs/loss_ranked.png         # redraw a suite's image grid
+    regress behaviour-samples                             # render the behaviour suites' lines
+    regress behaviour [--report docs/behaviour.png]       # run the behavioural suites
+    regress behaviour --remeasure --reason "why"          # re-measure tolerances (new model)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 SAMPLES_DIR = "tests/regression/samples"
 GOLDENS_DIR = "tests/regression/goldens"
 SUITE_FILE = "tests/regression/loss_ranked.json"
+BEHAVIOUR_DIR = "tests/regression/behaviour"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,6 +71,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     grid.add_argument("--out", required=True)
     grid.add_argument("--columns", type=int, default=2)
     grid.set_defaults(func=run_grid)
+
+    lines = actions.add_parser("behaviour-samples", help="render the behaviour suites' lines")
+    lines.add_argument("--out", default=BEHAVIOUR_DIR)
+    lines.add_argument("--seed", type=int, default=None, help="default: the documented seed")
+    lines.set_defaults(func=run_behaviour_samples)
+
+    behaviour = actions.add_parser(
+        "behaviour", help="behavioural suites (perturbations, minimum functionality)"
+    )
+    behaviour.add_argument("--model", default=None, help="staged model folder (default: packaged)")
+    behaviour.add_argument("--lines", default=BEHAVIOUR_DIR, help="folder of the suites' lines")
+    behaviour.add_argument("--tolerances", default=None, help="default: LINES/tolerances.json")
+    behaviour.add_argument("--suite", dest="suites", action="append", help="only these suites")
+    behaviour.add_argument("--report", default=None, help="draw the worst lines into this PNG")
+    behaviour.add_argument(
+        "--remeasure", action="store_true", help="rewrite the measured tolerances for this model"
+    )
+    behaviour.add_argument("--reason", default="", help="why (required with --remeasure)")
+    behaviour.set_defaults(func=run_behaviour)
 
 
 def _model_and_paths(parser: argparse.ArgumentParser) -> None:
@@ -192,3 +215,44 @@ def run_grid(args: argparse.Namespace) -> int:
 
     print(f"grid: {render_grid(args.suite, args.out, columns=args.columns)}")
     return 0
+
+
+def run_behaviour_samples(args: argparse.Namespace) -> int:
+    from text_recognizer.testing import behaviour_samples as bs
+
+    lines = bs.generate_behaviour_lines(
+        args.out, bs.DEFAULT_SEED if args.seed is None else args.seed
+    )
+    print(f"wrote {len(lines)} behaviour lines to {args.out}")
+    return 0
+
+
+def run_behaviour(args: argparse.Namespace) -> int:
+    """Exit 0 when every suite is within its tolerance, 1 otherwise (or after --remeasure)."""
+    from pathlib import Path
+
+    from text_recognizer.recognizer import Recognizer
+    from text_recognizer.testing import behaviour as bh
+
+    model = args.model or _default_model()
+    recognizer = Recognizer.load(model)
+    version = recognizer.models["lines"].staged.version
+    path = Path(args.tolerances or Path(args.lines) / bh.TOLERANCES_FILE)
+    tolerances = bh.read_tolerances(path)
+    results = bh.measure(bh.recognizer_reader(recognizer), args.lines, tolerances, args.suites)
+    if args.remeasure:
+        updated = bh.remeasured(tolerances, results, version, args.reason)
+        print(f"wrote {bh.write_tolerances(path, updated)} for model {version}")
+        results = bh.rejudged(results, updated)
+        tolerances = updated
+    print(bh.table(results))
+    if args.report:
+        from text_recognizer.testing.behaviour_grid import render_report
+
+        print(f"report: {render_report(results, args.lines, args.report, version)}")
+    problem = bh.mismatched_model(tolerances, version)
+    if problem:
+        print(problem)
+    failed = [result.name for result in results if not result.passed]
+    print("behaviour suites:", f"FAILED ({', '.join(failed)})" if failed or problem else "passed")
+    return 1 if failed or problem else 0

@@ -61,6 +61,23 @@ RESERVED = {
 }
 
 
+#: Values a config may hold and still train, by key path: (low, high, why). A value of the
+#: right type outside its range is as fatal as a typo (a learning rate 1000x too small trains
+#: for hours and learns nothing), so it is refused the same way, with the reason.
+PLAUSIBLE_RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("lit", "lr"): (
+        1e-5,
+        1.0,
+        "AdamW peak rates that train these models lie within 1e-4..1e-2; below 1e-5 the "
+        "weights barely move in a run's steps",
+    ),
+    ("lit", "weight_decay"): (0.0, 1.0, "decoupled decay is a fraction of the weights per step"),
+    ("lit", "label_smoothing"): (0.0, 0.5, "beyond 0.5 the target is not the likeliest token"),
+    ("lit", "warmup_steps"): (0, float("inf"), "a number of optimizer steps"),
+    ("trainer", "gradient_clip_val"): (0.0, float("inf"), "a gradient norm"),
+}
+
+
 class ExperimentConfigError(TextRecognizerError, ValueError):
     """A training config is missing, malformed or names something unknown."""
 
@@ -122,6 +139,23 @@ def validate_config(config: Any, source: str = "config") -> None:
                 check_mapping(config[section], schema, section, reserved=reserved)
     except SchemaError as error:
         raise ExperimentConfigError(f"{source}: {error}") from None
+    check_ranges(config, source)
+
+
+def check_ranges(config: dict[str, Any], source: str = "config") -> None:
+    """Refuse a value outside its :data:`PLAUSIBLE_RANGES` entry, naming path, range and why.
+
+    >>> check_ranges({"lit": {"lr": 3e-6}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    text_recognizer.training.config.ExperimentConfigError: config: lit.lr: 3e-06 is outside [1e-05, 1]: ...
+    """
+    for (section, key), (low, high, why) in PLAUSIBLE_RANGES.items():
+        value = (config.get(section) or {}).get(key)
+        if isinstance(value, (int, float)) and not low <= value <= high:
+            raise ExperimentConfigError(
+                f"{source}: {section}.{key}: {value:g} is outside [{low:g}, {high:g}]: {why}"
+            )
 
 
 def _check_model(model: dict[str, Any]) -> str:

@@ -1,0 +1,79 @@
+"""The kill-rate runner and the flaky-test finder: their verdicts, numbers and reports; and the
+catalogue they run, which must span the pipeline."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from scripts.flaky import flipped
+from scripts.flaky import markdown as flaky_markdown
+from scripts.flaky import outcomes
+from scripts.kill_rate import Verdict, first_failure, markdown, summary
+from scripts.planted_bugs import MUTANTS, REQUIRED_AREAS
+from scripts.property_mutants import Outcome
+
+
+def verdict(name: str, status: str, area: str = "data") -> Verdict:
+    return Verdict(name, area, status, "targeted", 1.0, "t.py::test", f"{name} described")
+
+
+def test_the_catalogue_holds_sixty_bugs_over_every_area_of_the_pipeline():
+    areas = Counter(mutant.area for mutant in MUTANTS)
+    assert len(MUTANTS) >= 60
+    assert set(REQUIRED_AREAS) <= set(areas), f"areas without a planted bug: {areas}"
+    assert "other" not in areas, [m.path for m in MUTANTS if m.area == "other"]
+
+
+def test_the_rate_counts_only_killed_bugs_and_lists_every_other_as_a_survivor():
+    verdicts = [verdict("a", "killed"), verdict("b", "survived", "models"), verdict("c", "error")]
+    result = summary(verdicts, "fast lane")
+    assert (result["killed"], result["total"]) == (1, 3)
+    assert result["kill_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert [s["name"] for s in result["survivors"]] == ["b", "c"]
+    assert result["by_area"] == {
+        "data": {"killed": 1, "total": 2},
+        "models": {"killed": 0, "total": 1},
+    }
+
+
+def test_the_summary_names_the_rate_and_each_survivor_as_a_missing_test():
+    text = markdown(summary([verdict("a", "killed"), verdict("b", "survived")], "fast lane"))
+    assert "Kill rate: 50.0% (1/2" in text
+    assert "missing test" in text and "`b`" in text and "`a`" not in text
+
+
+def test_the_first_failing_test_is_read_from_pytests_summary():
+    output = "....F\nFAILED tests/x.py::test_y - AssertionError\nFAILED tests/x.py::test_z\n"
+    outcome = Outcome("bug", "t", 1, 1.0, output)
+    assert first_failure(outcome) == "tests/x.py::test_y"
+
+
+def test_junit_outcomes_are_read_per_test(tmp_path):
+    report = tmp_path / "run.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.a" name="test_ok"/>'
+        '<testcase classname="tests.a" name="test_bad"><failure message="x"/></testcase>'
+        '<testcase classname="tests.a" name="test_skip"><skipped message="y"/></testcase>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    assert outcomes(report) == {
+        "tests.a::test_ok": "passed",
+        "tests.a::test_bad": "failed",
+        "tests.a::test_skip": "skipped",
+    }
+
+
+def test_a_test_that_passes_in_one_order_and_fails_in_another_has_flipped():
+    runs = [
+        {"a": "passed", "b": "failed", "c": "skipped"},
+        {"a": "passed", "b": "passed", "c": "passed"},
+        {"a": "passed", "b": "passed", "c": "skipped"},
+    ]
+    flips = flipped(runs)
+    assert flips == {"b": ["failed", "passed", "passed"]}
+    report = {"seeds": [1, 2, 3], "flipped": flips, "always_failed": []}
+    assert "`b`" in flaky_markdown(report) and "1 test(s) flipped" in flaky_markdown(report)
