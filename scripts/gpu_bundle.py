@@ -31,10 +31,11 @@ def make_bundle(folder: Path) -> str:
     """Write the bundle into ``folder`` (replacing an older one); a one-line summary."""
     from text_recognizer.data.corpus import export_words
     from text_recognizer.data.font_bundle import write_font_bundle
+    from text_recognizer.data.fonts import discover_fonts, read_catalog
 
     if (folder / "fonts").exists():
         shutil.rmtree(folder / "fonts")
-    entries = write_font_bundle(folder / "fonts")
+    entries = write_font_bundle(folder / "fonts", discover_fonts(), read_catalog())
     words = export_words(folder / "words.txt")
     kinds = Counter(entry.source.split(":")[0] for entry in entries)
     return (

@@ -636,8 +636,8 @@ PIPELINE: tuple[Mutant, ...] = (
     Mutant(
         name="wer_counts_characters",
         path="text_recognizer/metrics.py",
-        original="prediction, reference = prediction.split(), reference.split()",
-        replacement="prediction, reference = list(prediction), list(reference)",
+        original='said: Sequence[str] = prediction.split() if unit == "word" else prediction',
+        replacement="said: Sequence[str] = prediction",
         target="tests/test_metrics.py",
         keyword="wer_counts",
         description="WER splits into characters, not words (WER equals CER)",

@@ -67,11 +67,11 @@ def test_a_missing_module_names_the_extra_that_installs_it(without):
 def test_synthetic_text_without_its_extra_names_synth(without):
     from text_recognizer.data import corpus
 
-    corpus.load_words.cache_clear()
+    corpus._load_words.cache_clear()
     without("wordfreq")
     with pytest.raises(MissingExtraError, match=r"synthetic text needs wordfreq.*\[synth\]"):
         corpus.load_words()
-    corpus.load_words.cache_clear()
+    corpus._load_words.cache_clear()
 
 
 def test_data_validation_without_its_extra_names_validation(without, tmp_path):

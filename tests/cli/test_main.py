@@ -41,6 +41,7 @@ def test_data_group_registers_every_action(capsys):
         "generate",
         "stats",
         "contact-sheet",
+        "fonts",
         "validate",
         "download",
         "prepare",

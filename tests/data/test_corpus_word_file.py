@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import sys
+from typing import Iterator
 
 import numpy as np
 import pytest
 
 from text_recognizer.data import corpus
 from text_recognizer.errors import MissingWordListError
+from text_recognizer.extras import MissingExtraError
 
 
 @pytest.fixture
-def no_wordfreq(monkeypatch) -> None:
+def no_wordfreq(monkeypatch) -> Iterator[None]:
     """A machine where wordfreq is not installed and no word file is named."""
     monkeypatch.setitem(sys.modules, "wordfreq", None)  # import wordfreq -> ImportError
     monkeypatch.delenv(corpus.WORDS_VARIABLE, raising=False)
+    corpus._load_words.cache_clear()
+    yield
+    corpus._load_words.cache_clear()
 
 
 def write_words(path, words, header="# test words") -> str:
@@ -24,7 +29,7 @@ def write_words(path, words, header="# test words") -> str:
 
 
 def test_without_wordfreq_or_a_word_file_the_error_names_both(no_wordfreq) -> None:
-    with pytest.raises(MissingWordListError, match=r"install wordfreq.*TEXT_RECOGNIZER_WORDS"):
+    with pytest.raises(MissingExtraError, match=r"needs wordfreq.*\[synth\].*TEXT_RECOGNIZER_WORDS"):
         corpus.load_words()
 
 

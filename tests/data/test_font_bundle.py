@@ -33,7 +33,7 @@ def bundled(tmp_path_factory) -> tuple[Path, list[fonts.HandwritingFont]]:
     """A bundle of three writers, one from each kind of source."""
     writers = one_writer_per_source_kind()
     folder = tmp_path_factory.mktemp("bundle") / "fonts"
-    font_bundle.write_font_bundle(folder, writers)
+    font_bundle.write_font_bundle(folder, writers, fonts.read_catalog())
     return folder, writers
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from text_recognizer.errors import MissingWordListError
+from text_recognizer.extras import MissingExtraError, require
 from text_recognizer.vocab import CHARACTERS
 
 #: Where the words come from, for the manifest's metadata.
@@ -102,12 +103,11 @@ def ranked_words(number: int = _NUMBER_OF_WORDS) -> list[str]:
 
 def _wordfreq_words(number: int) -> list[str]:
     try:
-        from wordfreq import top_n_list
-    except ImportError:
-        raise MissingWordListError(
-            "the synthetic text needs English words: install wordfreq (pip install wordfreq) or "
-            f"set {WORDS_VARIABLE} to a word file, one word per line, most frequent first "
-            "(`python -m scripts.gpu_bundle DIR` writes one)"
+        top_n_list = require("wordfreq", "synthetic text").top_n_list
+    except MissingExtraError as error:
+        raise MissingExtraError(
+            f"{error}; or set {WORDS_VARIABLE} to a word file, one word per line, most frequent "
+            "first (`python -m scripts.gpu_bundle DIR` writes one)"
         ) from None
     return top_n_list("en", number)
 

@@ -20,7 +20,7 @@ import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from text_recognizer.errors import MissingFontsError
 
@@ -51,19 +51,18 @@ def _licence_file(kind: str, package: str, path: Path) -> Path | None:
 
 
 def write_font_bundle(
-    folder: str | os.PathLike, fonts: Sequence | None = None
+    folder: str | os.PathLike, fonts: Sequence[Any], catalog: Sequence[Any]
 ) -> list[BundledFont]:
-    """Copy the files of ``fonts`` (default: every usable writer found here) into ``folder``
-    with their licences where they are found, then write the index last (a folder with an
-    index is complete). Returns the index entries."""
-    from text_recognizer.data.fonts import discover_fonts, read_catalog
+    """Copy the files of ``fonts`` (writers found by :func:`text_recognizer.data.fonts.
+    discover_fonts`) into ``folder`` with their licences where they are found, then write the
+    index last (a folder with an index is complete). ``catalog`` is the writer catalogue
+    (``fonts.read_catalog()``), whose sources name each file. Returns the index entries."""
     from text_recognizer.io import atomic_write_text, sha256_file
 
-    fonts = discover_fonts() if fonts is None else fonts
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / INDEX_FILE).unlink(missing_ok=True)
-    sources = {entry.name: entry.sources for entry in read_catalog()}
+    sources = {entry.name: entry.sources for entry in catalog}
     entries = []
     for font in fonts:
         source = next(s for s in sources[font.name] if s.package == font.package)

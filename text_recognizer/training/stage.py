@@ -25,7 +25,7 @@ from PIL import Image
 from text_recognizer import __version__, export, export_parity
 from text_recognizer.data.preprocess import Batch, Preprocessor, Sample
 from text_recognizer.errors import StagedModelError
-from text_recognizer.extras import install_hint, require
+from text_recognizer.extras import MissingExtraError, install_hint
 from text_recognizer.io import atomic_write_text, sha256_file
 from text_recognizer.provenance import git_revision
 from text_recognizer.staging import (
@@ -84,14 +84,21 @@ def _batch(kind: str, images: Sequence[Image.Image]) -> Batch:
     return preprocessor.collate(samples)
 
 
+def _onnx_installed() -> bool:
+    """Whether torch's ONNX exporter can run: it needs the ``onnx`` package (export extra)."""
+    return importlib.util.find_spec("onnx") is not None
+
+
 def onnx_exportable(formats: Sequence[str]) -> bool:
-    """Whether ONNX can be exported here (torch needs the ``onnx`` package). Keeping an ONNX
-    file without it is an error naming the ``export`` extra; otherwise staging goes on without
-    ONNX, and the card says so."""
-    if importlib.util.find_spec("onnx") is not None:
+    """Whether ONNX can be exported here. Keeping an ONNX file without the ``onnx`` package is
+    an error naming the fix; otherwise staging goes on without ONNX, and the card says so."""
+    if _onnx_installed():
         return True
     if "onnx" in formats:
-        require("onnx", "keeping an ONNX export (use --keep torchscript, or --keep alone)")
+        raise MissingExtraError(
+            f"keeping the ONNX export needs the onnx package: {install_hint('onnx')}, or keep "
+            "only TorchScript (--keep torchscript) or neither (--keep)"
+        )
     return False
 
 
@@ -241,6 +248,7 @@ def stage(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise StagedModelError(f"unknown export format(s) {unknown}; choose from {FORMATS}")
+    with_onnx = onnx_exportable(formats)  # before any work: a missing package fails fast
     from text_recognizer.lit_models import load_model_from_checkpoint
 
     started = time.perf_counter()
@@ -264,7 +272,6 @@ def stage(
         torch.save(payload, scratch / MODEL_FILE)
         staged = load_staged(scratch)  # export what inference will load, read back safely
         export.save_torchscript(staged.model, scratch / export.TORCHSCRIPT_FILE)
-        with_onnx = onnx_exportable(formats)
         if with_onnx:
             export.save_onnx(staged.model, scratch)
         if images is None:
