@@ -29,7 +29,9 @@ def write_words(path, words, header="# test words") -> str:
 
 
 def test_without_wordfreq_or_a_word_file_the_error_names_both(no_wordfreq) -> None:
-    with pytest.raises(MissingExtraError, match=r"needs wordfreq.*\[synth\].*TEXT_RECOGNIZER_WORDS"):
+    with pytest.raises(
+        MissingExtraError, match=r"needs wordfreq.*\[synth\].*TEXT_RECOGNIZER_WORDS"
+    ):
         corpus.load_words()
 
 

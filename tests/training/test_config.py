@@ -48,7 +48,9 @@ def test_an_existing_file_wins_over_a_shipped_config_of_the_same_name(tmp_path, 
 
 def test_an_unknown_config_name_lists_the_shipped_ones(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ExperimentConfigError, match="lines_tiny, lines_writer_scaling, paragraphs_base"):
+    with pytest.raises(
+        ExperimentConfigError, match="lines_tiny, lines_writer_scaling, paragraphs_base"
+    ):
         load_config("lines_tiniest")
 
 
