@@ -93,3 +93,13 @@ def test_quantiles_read_the_histogram() -> None:
 def test_a_non_2d_array_is_refused() -> None:
     with pytest.raises(ValueError, match="must be"):
         normalize_page(np.zeros((2, 3, 3), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_percentiles_are_numpys_linear_percentiles(seed):
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 256, (int(rng.integers(1, 12)), int(rng.integers(1, 3000))))
+    rows = (rows // int(rng.integers(1, 90)) * 3).astype(np.uint8)  # ties, like real pages
+    percents = (0, 1, 50, 99, 100)
+    expected = np.percentile(rows, percents, axis=1)
+    assert np.allclose(page.row_percentiles(rows, *percents), expected)

@@ -84,6 +84,28 @@ def quantiles(gray: np.ndarray, *shares: float) -> list[int]:
     return [int(np.searchsorted(cumulative, share * gray.size)) for share in shares]
 
 
+def row_percentiles(rows: np.ndarray, *percents: float) -> np.ndarray:
+    """``np.percentile(rows, percents, axis=1)`` of a uint8 (N, M) array, from one histogram
+    per row instead of a partition: the same values (linear interpolation between order
+    statistics), several times faster on the pages inference sees.
+
+    >>> row_percentiles(np.array([[0, 10, 20, 30], [5, 5, 5, 9]], dtype=np.uint8), 50, 100).tolist()
+    [[15.0, 5.0], [30.0, 9.0]]
+    """
+    count, size = rows.shape
+    offsets = (np.arange(count, dtype=np.int64) * 256)[:, None]
+    histograms = np.bincount((rows + offsets).ravel(), minlength=256 * count)
+    cumulative = np.cumsum(histograms.reshape(count, 256), axis=1)
+    results = []
+    for percent in percents:
+        position = percent / 100.0 * (size - 1)
+        below, fraction = int(np.floor(position)), position - np.floor(position)
+        low = (cumulative <= below).sum(axis=1)  # the order statistic at ``below``
+        high = (cumulative <= min(below + 1, size - 1)).sum(axis=1)
+        results.append(low + fraction * (high - low))
+    return np.array(results, dtype=np.float64)
+
+
 def _window(shape: tuple[int, ...]) -> int:
     return int(np.clip(0.6 * min(shape[0], shape[1]), *LIGHT_WINDOW))
 
@@ -98,7 +120,7 @@ def _cell_vote(gray: np.ndarray) -> float:
     height, width = gray.shape[0] // rows * rows, gray.shape[1] // cols * cols
     grid = gray[:height, :width].reshape(rows, height // rows, cols, width // cols)
     cells = grid.transpose(0, 2, 1, 3).reshape(rows * cols, -1)
-    low, middle, high = np.percentile(cells, (1, 50, 99), axis=1)
+    low, middle, high = row_percentiles(cells, 1, 50, 99)
     dark_tail, light_tail = float((middle - low).sum()), float((high - middle).sum())
     return (light_tail - dark_tail) / max(light_tail + dark_tail, 1e-9)
 
@@ -243,7 +265,8 @@ def normalize_page(gray: np.ndarray | Image.Image) -> Page:
     light = paper_light(array)
     flat = np.minimum(array.astype(np.float32) * (255.0 / light), 255.0)
     darkest = float(quantiles((flat + 0.5).astype(np.uint8), INK_QUANTILE)[0])
-    noise = pixel_noise(array) * 255.0 / float(np.median(light))  # in units of the flat page
+    paper = float(row_percentiles(light.astype(np.uint8).reshape(1, -1), 50)[0, 0])
+    noise = pixel_noise(array) * 255.0 / paper  # in units of the flat page
     if 255.0 - darkest < max(MIN_CONTRAST, MIN_CONTRAST_NOISE * noise):
         white = np.full(array.shape, 255, dtype=np.uint8)
         return Page(white, inverted, np.zeros(array.shape, dtype=bool), None)
