@@ -66,11 +66,26 @@ def test_specks_away_from_the_text_do_not_widen_the_block() -> None:
     assert normalize_page(gray).box == (150, 210, 100, 500)
 
 
-def test_a_blank_page_has_no_text_block_even_with_noise() -> None:
-    rng = np.random.default_rng(0)
-    noisy = np.clip(rng.normal(230, 9, size=(200, 300)), 0, 255).astype(np.uint8)
+@pytest.mark.parametrize("sigma", [2, 9, 16, 25])
+@pytest.mark.parametrize("shape", [(40, 300), (200, 300), (600, 800)])
+def test_a_blank_page_has_no_text_block_even_with_noise(sigma, shape) -> None:
+    rng = np.random.default_rng(sigma)
+    noisy = np.clip(rng.normal(215, sigma, size=shape), 0, 255).astype(np.uint8)
     normalized = normalize_page(noisy)
     assert normalized.blank and normalized.box is None and not normalized.ink.any()
+
+
+@pytest.mark.parametrize("sigma", [8, 12, 15])
+def test_a_faint_line_on_heavy_noise_is_ink_not_a_blank_page(line, sigma) -> None:
+    """Faint grey writing on a noisy scan (its ink ~7 noise sigmas below the flattened paper,
+    where heavy-noise lines of the generator begin) is text."""
+    rng = np.random.default_rng(sigma)
+    faint = 200 - (200 - line.astype(float)) * (5.3 * sigma / 175)
+    noisy = np.clip(faint + rng.normal(0, sigma, size=line.shape), 0, 255).astype(np.uint8)
+    normalized = normalize_page(noisy)
+    assert not normalized.blank
+    top, bottom, left, right = normalized.box
+    assert top <= 24 and bottom >= 38 and left <= 32 and right >= 248
 
 
 def test_a_single_word_on_a_large_page_is_still_ink() -> None:

@@ -236,6 +236,29 @@ def page_of(image: Image.Image | Page) -> Page:
     return normalize_page(np.asarray(to_grayscale(image)))
 
 
+def model_input_image(page: Page, kind: str) -> Image.Image:
+    """The 8-bit grey image whose ink the model reads: the text block of a normalised page with
+    the kind's margin, at the model's input size (lines: :data:`LINE_HEIGHT` high, the width
+    following the aspect ratio; paragraphs: fitted into the canvas). Frozen regression inputs
+    are stored as this image, so :func:`input_tensor` of it is the model's input, bit for bit."""
+    if kind == "lines":
+        gray = Image.fromarray(page.crop(LINE_MARGIN))
+        return _resized(gray, (line_width_for(*gray.size), LINE_HEIGHT))
+    gray = Image.fromarray(page.crop(PARAGRAPH_MARGIN))
+    return _resized(gray, paragraph_size_for(*gray.size))
+
+
+def input_tensor(image: Image.Image, kind: str) -> torch.Tensor:
+    """The model's input tensor of a :func:`model_input_image` (no normalisation again: a
+    normalised, cropped and resized image is not a fixed point of that pipeline)."""
+    content = ink_tensor(image)
+    if kind == "lines":
+        return content
+    canvas = torch.zeros(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)
+    canvas[:, : content.shape[1], : content.shape[2]] = content
+    return canvas
+
+
 def line_tensor(page: Page) -> torch.Tensor:
     """``(1, LINE_HEIGHT, W)`` ink tensor of a normalised line: its text block with a
     :data:`LINE_MARGIN`, scaled to the line height; the width follows the aspect ratio.
@@ -243,18 +266,13 @@ def line_tensor(page: Page) -> torch.Tensor:
     Lines wider than :data:`LINE_MAX_WIDTH` after scaling are squeezed horizontally rather
     than shrunk, so stroke heights stay what the model was trained on.
     """
-    gray = Image.fromarray(page.crop(LINE_MARGIN))
-    return ink_tensor(_resized(gray, (line_width_for(*gray.size), LINE_HEIGHT)))
+    return input_tensor(model_input_image(page, "lines"), "lines")
 
 
 def paragraph_tensor(page: Page) -> torch.Tensor:
     """``(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)`` ink tensor of a normalised page: its text
     block with a :data:`PARAGRAPH_MARGIN`, fitted and pasted top-left."""
-    gray = Image.fromarray(page.crop(PARAGRAPH_MARGIN))
-    content = ink_tensor(_resized(gray, paragraph_size_for(*gray.size)))
-    canvas = torch.zeros(1, PARAGRAPH_HEIGHT, PARAGRAPH_WIDTH)
-    canvas[:, : content.shape[1], : content.shape[2]] = content
-    return canvas
+    return input_tensor(model_input_image(page, "paragraphs"), "paragraphs")
 
 
 def preprocess_line(image: Image.Image | Page) -> torch.Tensor:

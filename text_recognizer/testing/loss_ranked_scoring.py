@@ -15,19 +15,11 @@ from text_recognizer.metrics import character_error_rate
 
 
 def model_input_image(image: Image.Image, kind: str) -> Image.Image:
-    """The 8-bit gray image the preprocessor turns into the model's input tensor.
-
-    Re-preprocessing it is a no-op resize, so it reproduces the original's tensor exactly.
-    """
+    """The 8-bit gray image the model reads of ``image`` (normalised page, text block, model
+    size): what a frozen example stores, so that scoring it reproduces the original's input."""
     from text_recognizer.data import preprocess
 
-    gray = preprocess.to_grayscale(image)
-    size = (
-        (preprocess.line_width_for(*gray.size), preprocess.LINE_HEIGHT)
-        if kind == "lines"
-        else preprocess.paragraph_size_for(*gray.size)
-    )
-    return preprocess._resized(gray, size)  # the preprocessor's own resampling
+    return preprocess.model_input_image(preprocess.page_of(image), kind)
 
 
 @dataclass(frozen=True)
@@ -43,7 +35,8 @@ class Score:
 def score_batch(
     model: torch.nn.Module, kind: str, images: Sequence[Image.Image], texts: Sequence[str]
 ) -> list[Score]:
-    """Score one batch with an eager network: the training loss per sample, and greedy text.
+    """Score one batch of :func:`model_input_image` images with an eager network: the training
+    loss per sample, and greedy text.
 
     Lines: CTC loss divided by the label length (what ``reduction="mean"`` averages).
     Paragraphs: teacher-forced cross-entropy averaged over the label's tokens and ``<end>``.
@@ -51,13 +44,13 @@ def score_batch(
     import torch.nn.functional as F
 
     from text_recognizer import decoding
-    from text_recognizer.data.preprocess import Preprocessor, Sample
+    from text_recognizer.data.preprocess import Preprocessor, Sample, input_tensor
     from text_recognizer.vocab import DEFAULT_VOCABULARY as vocab
 
     preprocessor = Preprocessor(kind)
     batch = preprocessor.collate(
         [
-            Sample(image=preprocessor(image), text=text, id=str(i))
+            Sample(image=input_tensor(image, kind), text=text, id=str(i))
             for i, (image, text) in enumerate(zip(images, texts))
         ]
     )
