@@ -20,7 +20,7 @@ from text_recognizer.lit_models.base import warmup_cosine
 from text_recognizer.testing.memorize import quiet_trainer, repeated_batch_loader
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
@@ -37,7 +37,8 @@ class LearningRates(Callback):
 def expected_rates(schedule: str, lr: float, warmup: int, steps: int) -> list[float]:
     """What the config means: ``constant``; ``cosine`` = linear warm-up (at most a tenth of
     the run) then cosine decay to 5 % at the last step; ``onecycle`` = torch's OneCycleLR
-    peaking at ``lr`` over the run's optimizer steps."""
+    peaking at ``lr`` over the run's optimizer steps, its warm-up a tenth of them but at least
+    two scheduler steps."""
     if schedule == "constant":
         return [lr] * steps
     if schedule == "cosine":
@@ -45,7 +46,7 @@ def expected_rates(schedule: str, lr: float, warmup: int, steps: int) -> list[fl
         return [lr * warmup_cosine(step, warmup, steps) for step in range(steps)]
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     reference = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=lr, total_steps=steps + 1, pct_start=0.1
+        optimizer, max_lr=lr, total_steps=steps + 1, pct_start=max(0.1, 2.0 / (steps + 1))
     )
     rates = []
     for _ in range(steps):
@@ -74,6 +75,7 @@ def line_batch():
     st.integers(1, 3),
     st.integers(1, 2),
 )
+@example("onecycle", 1e-3, 0, 3, 3, 1)  # 9 steps: OneCycleLR's warm-up phase had zero length
 def test_each_optimizer_step_uses_the_configured_learning_rate(
     line_batch, schedule, lr, warmup, batches, epochs, accumulate
 ):

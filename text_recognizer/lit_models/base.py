@@ -34,6 +34,17 @@ def warmup_cosine(step: int, warmup_steps: int, total_steps: int, floor: float =
     return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def one_cycle_warmup(steps: int) -> float:
+    """OneCycleLR's ``pct_start`` for a run of ``steps`` optimizer steps: a tenth of the run,
+    but at least two of its ``steps + 1`` scheduler steps (with a tenth of exactly ten, torch's
+    warm-up phase has zero length and OneCycleLR divides by zero, so a 9-step run crashed).
+
+    >>> one_cycle_warmup(99), one_cycle_warmup(9)
+    (0.1, 0.2)
+    """
+    return max(0.1, 2.0 / (steps + 1))
+
+
 def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     """Decay matrices and kernels only: decaying biases, norms and embeddings hurts, not helps."""
     decay: list[nn.Parameter] = []
@@ -170,7 +181,7 @@ class RecognizerLitModel(LightningModule):
         total = max(1, int(self.trainer.estimated_stepping_batches))
         if hp.schedule == "onecycle":
             scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=hp.lr, total_steps=total + 1, pct_start=0.1
+                optimizer, max_lr=hp.lr, total_steps=total + 1, pct_start=one_cycle_warmup(total)
             )
         else:
             warmup = min(hp.warmup_steps, max(1, total // 10))
