@@ -568,9 +568,9 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/data/preprocess.py",
         original='        return values.astype(np.float32) / 257.0\n    if image.mode == "F"',
         replacement='        return values.astype(np.float32) / 256.0\n    if image.mode == "F"',
-        target="tests/data/test_preprocess.py",
-        keyword="wide_and_narrow_depths",
-        description="16-bit gray is divided by 256, so white (65535) becomes 256 and wraps",
+        target="tests/validation/test_image_stats.py",
+        keyword="wide_and_transparent",
+        description="16-bit gray is divided by 256, not 257, so every grey level drifts",
     ),
     # models
     Mutant(
@@ -648,8 +648,8 @@ PIPELINE: tuple[Mutant, ...] = (
         path="text_recognizer/lit_models/base.py",
         original="        return (step + 1) / warmup_steps\n",
         replacement="        return step / warmup_steps\n",
-        target="tests/lit_models/test_lit_models.py",
-        keyword="warmup_cosine",
+        target="tests/properties/test_schedule_properties.py",
+        keyword=None,
         description="the warm-up's first step has learning rate 0",
     ),
     Mutant(
@@ -677,7 +677,7 @@ PIPELINE: tuple[Mutant, ...] = (
         original="            past_keys.shape[3],\n",
         replacement="            past_keys.shape[2],\n",
         target="tests/inference/test_export_parity.py",
-        keyword="decoder_steps",
+        keyword="replays_the_full_decoder",
         description="the exported decoder step takes its position from the heads axis",
     ),
     Mutant(

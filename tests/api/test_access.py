@@ -53,7 +53,17 @@ def test_with_a_token_recognize_without_it_gets_401_with_www_authenticate(token_
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [f"Bearer {TOKEN}x", f"Basic {TOKEN}", TOKEN])
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        f"Bearer {TOKEN[:1]}",
+        "Bearer ",
+        f"Basic {TOKEN}",
+        TOKEN,
+    ],
+)
 def test_a_wrong_token_or_scheme_gets_401(token_client, header: str) -> None:
     assert recognize(token_client, headers={"Authorization": header}).status_code == 401
 

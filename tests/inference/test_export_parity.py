@@ -74,3 +74,26 @@ def test_parity_check_catches_a_model_with_other_weights(staged_lines):
     assert not results[0].passed
     with pytest.raises(ExportParityError, match="other forward"):
         export_parity.require_parity(results)
+
+
+@pytest.mark.parametrize("steps", [1, 3, 6])
+def test_the_exported_decoder_step_replays_the_full_decoder_step_by_step(steps):
+    """The wrapper every paragraph export traces, run eagerly on random weights: feeding tokens
+    one at a time with the growing past gives the logits of the whole teacher-forced decoder.
+    (Export parity compares backends with this wrapper, so it cannot see the wrapper's bugs.)"""
+    from text_recognizer.models import build_model
+    from text_recognizer.vocab import DEFAULT_VOCABULARY
+
+    torch.manual_seed(steps)
+    model = build_model("paragraph_transformer", "tiny").eval()
+    config = model.config
+    images = torch.rand(2, 1, config.image_height, config.image_width)
+    tokens = torch.randint(0, len(DEFAULT_VOCABULARY), (2, steps))
+    tokens[:, 0] = DEFAULT_VOCABULARY.start_index
+    with torch.inference_mode():
+        full = model(images, tokens)
+        rollout = export_parity._paragraph_rollout(
+            export.ParagraphEncoder(model), export.ParagraphDecoderStep(model), images, tokens
+        )
+    step_logits = torch.stack(rollout[2 : 2 + steps], dim=1)
+    torch.testing.assert_close(step_logits, full, atol=1e-4, rtol=1e-4)

@@ -7,12 +7,14 @@ from collections import Counter
 
 import pytest
 
+from scripts import kill_rate
 from scripts.flaky import flipped
 from scripts.flaky import markdown as flaky_markdown
 from scripts.flaky import outcomes
 from scripts.kill_rate import Verdict, first_failure, markdown, summary
 from scripts.planted_bugs import MUTANTS, REQUIRED_AREAS
 from scripts.property_mutants import Outcome
+from tests.conftest import REPO_ROOT
 
 
 def verdict(name: str, status: str, area: str = "data") -> Verdict:
@@ -77,3 +79,24 @@ def test_a_test_that_passes_in_one_order_and_fails_in_another_has_flipped():
     assert flips == {"b": ["failed", "passed", "passed"]}
     report = {"seeds": [1, 2, 3], "flipped": flips, "always_failed": []}
     assert "`b`" in flaky_markdown(report) and "1 test(s) flipped" in flaky_markdown(report)
+
+
+def test_the_whole_lane_run_leaves_out_the_catalogue_check_that_every_planted_copy_fails():
+    assert f"--ignore={kill_rate.CATALOGUE_CHECK}" in kill_rate.lane_args("2")
+    assert (REPO_ROOT / kill_rate.CATALOGUE_CHECK).is_file()
+
+
+@pytest.mark.parametrize(
+    ("returncode", "output", "killed"),
+    [
+        (1, "FAILED tests/a.py::test_x - boom", True),
+        (2, "FAILED tests/a.py::test_x - boom\nInterrupted: stopping after 1 failures", True),
+        (2, "ERROR: usage: pytest [options]", False),
+        (0, "3 passed", False),
+    ],
+)
+def test_a_failure_that_stopped_xdist_counts_as_a_kill_and_a_usage_error_does_not(
+    returncode, output, killed
+):
+    outcome = Outcome("bug", "tests", returncode, 1.0, output)
+    assert kill_rate.was_killed(outcome) is killed
