@@ -9,11 +9,18 @@ The nightly job publishes the rate and the survivors::
 
     python -m scripts.kill_rate --json kill_rate.json --summary kill_rate.md
     python -m scripts.kill_rate --targeted-only --only NAME ...   # quick, no whole-lane runs
+
+The catalogue's bugs were written beside their tests. To measure the rate on bugs the tests were
+*not* written against, a held-out set (:mod:`scripts.unseen_bugs`, written without reading the
+tests) goes straight to the whole lane::
+
+    python -m scripts.kill_rate --catalogue scripts.unseen_bugs --lane-only --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
@@ -25,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from scripts.planted_bugs import MUTANTS, Mutant
+from scripts.planted_bugs import Mutant
 from scripts.property_mutants import (
     FAST_LANE,
     LANE_TIMEOUT_S,
@@ -85,11 +92,14 @@ def was_killed(outcome: Outcome) -> bool:
     return outcome.returncode == INTERRUPTED and _FAILED_TEST.search(outcome.output) is not None
 
 
-def judge(mutant: Mutant, targeted_only: bool, workers: Optional[str]) -> Verdict:
-    """Plant ``mutant``; targeted tests first, then (unless told not to) the whole lane."""
+def judge(
+    mutant: Mutant, targeted_only: bool, workers: Optional[str], lane_only: bool = False
+) -> Verdict:
+    """Plant ``mutant``; targeted tests first (unless ``lane_only``), then (unless
+    ``targeted_only``) the whole lane."""
     with tempfile.TemporaryDirectory(prefix=f"kill-{mutant.name}-") as folder:
         sandbox = planted_sandbox(Path(folder), mutant)
-        runs = [("targeted", mutant.targeted_args(), RUN_TIMEOUT_S)]
+        runs = [] if lane_only else [("targeted", mutant.targeted_args(), RUN_TIMEOUT_S)]
         if not targeted_only:
             runs.append(("lane", lane_args(workers), LANE_TIMEOUT_S))
         seconds = 0.0
@@ -163,12 +173,30 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load_catalogue(module: str) -> tuple[Mutant, ...]:
+    """The ``MUTANTS`` of ``module`` (default :mod:`scripts.planted_bugs`)."""
+    try:
+        mutants = importlib.import_module(module).MUTANTS
+    except (ImportError, AttributeError) as error:
+        raise SystemExit(f"error: --catalogue {module}: no MUTANTS there ({error})") from error
+    return tuple(mutants)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    names = [mutant.name for mutant in MUTANTS]
-    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME", help="these bugs")
+    parser.add_argument(
+        "--catalogue",
+        default="scripts.planted_bugs",
+        help="module whose MUTANTS are planted (default: scripts.planted_bugs)",
+    )
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="these bugs")
     parser.add_argument(
         "--targeted-only", action="store_true", help="no whole-lane run for a bug that survives"
+    )
+    parser.add_argument(
+        "--lane-only",
+        action="store_true",
+        help="no targeted run: each bug meets the whole lane (bugs without a known target)",
     )
     parser.add_argument("--workers", default=None, help="xdist workers for whole-lane runs")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unplanted run")
@@ -176,7 +204,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--json", default=None, help="write the result as JSON here")
     parser.add_argument("--summary", default=None, help="write the Markdown summary here")
     args = parser.parse_args(argv)
-    mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
+    if args.targeted_only and args.lane_only:
+        parser.error("--targeted-only and --lane-only exclude each other")
+    catalogue = load_catalogue(args.catalogue)
+    unknown = sorted(set(args.only or ()) - {m.name for m in catalogue})
+    if unknown:
+        parser.error(f"not in {args.catalogue}: {', '.join(unknown)}")
+    mutants = [m for m in catalogue if not args.only or m.name in args.only]
     try:
         for mutant in mutants:
             planted_source(mutant)  # drift fails before minutes are spent
@@ -192,7 +226,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"baseline passed ({base.target}, {base.seconds:.0f} s)", flush=True)
     verdicts = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for item in pool.map(lambda m: judge(m, args.targeted_only, args.workers), mutants):
+        for item in pool.map(
+            lambda m: judge(m, args.targeted_only, args.workers, args.lane_only), mutants
+        ):
             verdicts.append(item)
             print(
                 f"{item.name:<40} {item.status:<9} {item.phase:<9} {item.seconds:>6.1f} s  "

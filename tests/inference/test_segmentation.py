@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from tests.built_once import built_once
 from text_recognizer.data.page import normalize_page
 from text_recognizer.data.preprocess import to_grayscale
 from text_recognizer.data.synthetic import SyntheticConfig, render_sample
@@ -17,14 +22,32 @@ from text_recognizer.segmentation import crop_lines, segment_lines
 MIN_EXACT_LINE_COUNTS = 0.95
 
 
+@dataclass(frozen=True)
+class Page:
+    image: Image.Image
+    text: str
+
+
+def render_pages(folder: Path) -> None:
+    """40 generated paragraphs, half augmented, half clean: PNGs and their labels."""
+    labels = {}
+    for augment in (True, False):
+        for index in range(20):
+            sample = render_sample(
+                SyntheticConfig(kind="paragraphs", seed=7, augment=augment), index
+            )
+            name = f"{'augmented' if augment else 'clean'}-{index:02d}.png"
+            sample.image.save(folder / name)
+            labels[name] = sample.text
+    (folder / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
-def paragraphs() -> list:
-    """40 generated paragraphs, half augmented, half clean, with their labels."""
-    return [
-        render_sample(SyntheticConfig(kind="paragraphs", seed=7, augment=augment), index)
-        for augment in (True, False)
-        for index in range(20)
-    ]
+def paragraphs(tmp_path_factory) -> list[Page]:
+    """The 40 pages, rendered once per run (shared by the xdist workers)."""
+    folder = built_once(tmp_path_factory, "segmentation-pages", render_pages)
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    return [Page(Image.open(folder / name).copy(), text) for name, text in labels.items()]
 
 
 def page(bands: list[tuple[int, int]], height: int = 120, width: int = 200) -> np.ndarray:

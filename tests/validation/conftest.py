@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.built_once import built_once
+
 from text_recognizer.data.manifest import Manifest, ManifestRecord, read_manifest, write_manifest
 from text_recognizer.io import encode_png
 
@@ -25,11 +27,12 @@ CLEAN_PARAGRAPHS = 12
 
 
 def _generate(factory: pytest.TempPathFactory, kind: str, n: int) -> Path:
+    """Generated once per run and shared by the xdist workers (tests/built_once.py)."""
     from text_recognizer.data.synthetic import generate_dataset
 
-    root = factory.mktemp(f"clean-{kind}")
-    generate_dataset(root, kind, n, seed=0)
-    return root
+    return built_once(
+        factory, f"clean-{kind}-{n}", lambda folder: generate_dataset(folder, kind, n, seed=0)
+    )
 
 
 @pytest.fixture(scope="session")

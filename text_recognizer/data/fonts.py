@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from text_recognizer.data.font_vetting import REQUIRED_CHARACTERS, FontVetting, vet_font
+from text_recognizer.data.vetting_cache import CACHE_FILE, VettingCache, cache_disabled
 from text_recognizer.errors import MissingFontsError
 from text_recognizer.vocab import CHARACTERS
 
@@ -270,6 +271,7 @@ def _library(
     search_dirs: tuple[Path, ...], cache_dir: Path | None, bundle: Path | None = None
 ) -> tuple[tuple[HandwritingFont, ...], tuple[LibraryRow, ...]]:
     roles = writer_roles()
+    vetted = VettingCache((cache_dir or font_cache_dir()) / CACHE_FILE, _vet)
     fonts: list[HandwritingFont] = []
     rows: list[LibraryRow] = []
     for entry in read_catalog():
@@ -284,7 +286,7 @@ def _library(
             rows.append(LibraryRow(entry.name, entry.style, role, "not installed", hint))
             continue
         source, path = installed[0]
-        vetting: FontVetting = vet_font(path)
+        vetting: FontVetting = _vet(path) if cache_disabled() else vetted.vetting(path)
         if not vetting.usable:
             reason = vetting.rejected or "rejected"
             rows.append(LibraryRow(entry.name, entry.style, role, "rejected", reason))
@@ -310,7 +312,12 @@ def _library(
             detail += f"; cannot draw: {cannot}"
         status = "restricted" if vetting.restricted else "used"
         rows.append(LibraryRow(entry.name, entry.style, role, status, detail))
+    vetted.save()
     return tuple(sorted(fonts, key=lambda font: font.name)), tuple(rows)
+
+
+def _vet(path: Path) -> FontVetting:
+    return vet_font(path)
 
 
 def discover_fonts(
