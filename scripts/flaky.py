@@ -3,7 +3,8 @@
 A test that passes in one order and fails in another depends on another test (shared state, a
 seed, a file) or on time; either way it will one day fail someone's pull request. Each run
 shuffles the tests with its own pytest-randomly seed and writes a JUnit report; a test whose
-outcome differs between runs is *flipped* and reported by name with the seeds that show it::
+outcome differs between runs is *flipped* and reported by name with the seeds that show it. The
+report also tabulates each run's wall time: the fast lane's duration, measured where it runs::
 
     python -m scripts.flaky --runs 3 --json flaky.json --summary flaky.md -- -n auto
 """
@@ -16,6 +17,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Optional, Sequence
@@ -56,8 +58,9 @@ def flipped(runs: Sequence[dict[str, str]]) -> dict[str, list[str]]:
     return result
 
 
-def run_lane(seed: int, junit: Path, extra: Sequence[str]) -> int:
-    """One fast-lane run shuffled by ``seed``; its outcomes go to ``junit``."""
+def run_lane(seed: int, junit: Path, extra: Sequence[str]) -> tuple[int, float]:
+    """One fast-lane run shuffled by ``seed``; its outcomes go to ``junit``. Returns pytest's
+    exit status and the run's wall time in seconds (start-up and collection included)."""
     command = [
         sys.executable,
         "-m",
@@ -69,7 +72,15 @@ def run_lane(seed: int, junit: Path, extra: Sequence[str]) -> int:
         f"--junitxml={junit}",
         *extra,
     ]
-    return subprocess.run(command, check=False).returncode
+    start = time.perf_counter()
+    code = subprocess.run(command, check=False).returncode
+    return code, time.perf_counter() - start
+
+
+def run_row(seed: int, seconds: float, found: dict[str, str]) -> dict:
+    """One run's line of the report: its seed, wall time and counts."""
+    counts = {kind: sum(o == kind for o in found.values()) for kind in ("passed", "failed")}
+    return {"seed": seed, "seconds": round(seconds, 1), **counts}
 
 
 def markdown(result: dict) -> str:
@@ -85,6 +96,12 @@ def markdown(result: dict) -> str:
     if result["always_failed"]:
         lines += ["", "Failed in every run (not flaky, broken):", ""]
         lines += [f"- `{name}`" for name in result["always_failed"]]
+    if result.get("runs"):
+        lines += ["", "| seed | wall time (s) | passed | failed |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {run['seed']} | {run['seconds']:.1f} | {run['passed']} | {run['failed']} |"
+            for run in result["runs"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -98,18 +115,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     first = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     seeds = [first + 7919 * run for run in range(args.runs)]
-    runs = []
+    runs, rows = [], []
     with tempfile.TemporaryDirectory(prefix="flaky-") as folder:
         for seed in seeds:
             junit = Path(folder) / f"run-{seed}.xml"
-            code = run_lane(seed, junit, args.pytest_args)
+            code, seconds = run_lane(seed, junit, args.pytest_args)
             if not junit.is_file():
                 print(f"run with seed {seed} wrote no report (pytest exit {code})", file=sys.stderr)
                 return 2
             runs.append(outcomes(junit))
+            rows.append(run_row(seed, seconds, runs[-1]))
     flips = flipped(runs)
     always = sorted(name for name in runs[0] if all(run.get(name) == "failed" for run in runs))
-    result = {"seeds": seeds, "flipped": flips, "always_failed": always}
+    result = {"seeds": seeds, "flipped": flips, "always_failed": always, "runs": rows}
     if args.json:
         atomic_write_text(Path(args.json), json.dumps(result, indent=2) + "\n")
     if args.summary:

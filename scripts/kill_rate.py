@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from scripts.planted_bugs import Mutant
+from scripts.mutant import Mutant
 from scripts.property_mutants import (
     FAST_LANE,
     LANE_TIMEOUT_S,

@@ -4,88 +4,15 @@ catch it. :mod:`scripts.property_mutants` plants them one at a time and runs the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Optional
+from dataclasses import replace
+
+from scripts.mutant import AREAS, Mutant, area_of  # noqa: F401 (the catalogue's API)
+from scripts.unseen_bugs import ROUND_1
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
 COVERAGE_TESTS = "tests/validation/test_expectation_coverage.py"
 SHIPPED_CONFIG_TESTS = "tests/training/test_shipped_configs_learn.py"
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """One planted bug: ``original`` (exactly once in ``path``) becomes ``replacement``.
-
-    ``target`` is the test file expected to catch it, ``keyword`` an optional ``-k``
-    expression naming the property or sanity test within it.
-    """
-
-    name: str
-    path: str
-    original: str
-    replacement: str
-    target: str
-    keyword: Optional[str]
-    description: str
-    #: More test files that can matter for the touched module (run with ``target`` in the
-    #: targeted phase of the kill-rate run).
-    also: tuple[str, ...] = ()
-
-    @property
-    def area(self) -> str:
-        """The stage of the pipeline the bug is in, for the per-area kill rate."""
-        return area_of(self.path)
-
-    @property
-    def label(self) -> str:
-        """The target as shown in the table."""
-        short = Path(self.target).name
-        return f"{short} -k {self.keyword}" if self.keyword else short
-
-    def pytest_args(self) -> list[str]:
-        return [self.target, *(["-k", self.keyword] if self.keyword else [])]
-
-    def targeted_args(self) -> list[str]:
-        """The tests that can matter for the touched module: the target and ``also``."""
-        return [self.target, *self.also] if self.also else self.pytest_args()
-
-
-#: Path prefix -> area of the pipeline (first match wins).
-AREAS: tuple[tuple[str, str], ...] = (
-    ("text_recognizer/data/page.py", "preprocessing"),
-    ("text_recognizer/data/preprocess.py", "preprocessing"),
-    ("text_recognizer/data/", "data"),
-    ("text_recognizer/vocab.py", "data"),
-    ("text_recognizer/models/", "models"),
-    ("text_recognizer/decoding.py", "decoding"),
-    ("text_recognizer/lit_models/line.py", "losses"),
-    ("text_recognizer/lit_models/paragraph.py", "losses"),
-    ("text_recognizer/lit_models/metrics.py", "metrics"),
-    ("text_recognizer/metrics.py", "metrics"),
-    ("text_recognizer/lit_models/", "optimisation"),
-    ("text_recognizer/training/configs/", "configs"),
-    ("text_recognizer/training/config.py", "configs"),
-    ("text_recognizer/export", "export"),
-    ("text_recognizer/staging.py", "export"),
-    ("text_recognizer/training/stage.py", "export"),
-    ("text_recognizer/api/", "service"),
-    ("text_recognizer/validation/", "expectations"),
-    ("text_recognizer/calibration.py", "calibration"),
-    ("text_recognizer/recognizer.py", "inference"),
-    ("text_recognizer/segmentation.py", "inference"),
-    ("text_recognizer/testing/", "harness"),
-)
-
-
-def area_of(path: str) -> str:
-    """The area of the package file ``path`` (see :data:`AREAS`).
-
-    >>> area_of("text_recognizer/data/page.py"), area_of("text_recognizer/api/app.py")
-    ('preprocessing', 'service')
-    """
-    return next((area for prefix, area in AREAS if path.startswith(prefix)), "other")
 
 
 def _properties(name: str) -> str:
@@ -489,6 +416,15 @@ PIPELINE: tuple[Mutant, ...] = (
         description="the writer rule hands the first writers of each style to validation, not test",
     ),
     Mutant(
+        name="vetting_cache_ignores_a_changed_font_file",
+        path="text_recognizer/data/vetting_cache.py",
+        original='if isinstance(entry, dict) and entry.get("file") == key:',
+        replacement="if isinstance(entry, dict):",
+        target="tests/data/test_vetting_cache.py",
+        keyword="rewritten_font_file",
+        description="a font file replaced under the same path keeps its old, cached vetting",
+    ),
+    Mutant(
         name="test_split_without_unseen_writer",
         path="text_recognizer/data/fonts.py",
         original=(
@@ -812,4 +748,26 @@ REQUIRED_AREAS = (
     "calibration",
 )
 
-MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS
+#: Round 1 of the held-out bugs (:mod:`scripts.unseen_bugs`) that the fast lane missed on
+#: 2026-11-28, and the test written for each since: seen now, they join the catalogue.
+ROUND_1_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "sinusoid_frequencies_grow": (_properties("positional"), "geometrically_falling"),
+    "ctc_beam_repeat_extends_without_blank": (
+        "tests/models/test_decoding.py",
+        "scores_its_labelling_exactly",
+    ),
+    "label_smoothing_hardcoded": (_properties("loss_masking"), "smooths_labels"),
+    "cosine_progress_unclamped": (_properties("schedule"), "never_rises"),
+    "body_limit_checked_per_chunk": ("tests/api/test_body_limit.py", None),
+    "micro_batch_one_over_max": ("tests/api/test_batching.py", "at_most_the_batch_size"),
+    "rows_tolerance_floor_dropped": ("tests/validation/test_tables.py", None),
+}
+
+HELD_OUT_CAUGHT: tuple[Mutant, ...] = tuple(
+    replace(bug, target=target, keyword=keyword)
+    for bug in ROUND_1
+    if bug.name in ROUND_1_SURVIVOR_TESTS
+    for target, keyword in [ROUND_1_SURVIVOR_TESTS[bug.name]]
+)
+
+MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

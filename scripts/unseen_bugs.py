@@ -1,23 +1,27 @@
-"""A held-out catalogue of realistic bugs, written without reading the tests.
+"""Held-out rounds of realistic bugs, written without reading the tests.
 
 :mod:`scripts.planted_bugs` lists bugs with the test written to catch each; its kill rate says
-how well the suite catches the bugs it was written against. These 30 bugs (spread over the
-pipeline: data, preprocessing, models, decoding, losses, metrics, optimisation, export, service
-and expectations) were written from the package's modules alone, never looking under ``tests/``,
-so their kill rate estimates how well the suite catches bugs it was *not* written against::
+how well the suite catches the bugs it was written against. Each round here holds 30 bugs spread
+over the pipeline (data, preprocessing, models, decoding, losses, metrics, optimisation, export,
+service and expectations), written from the package's modules alone, never looking under
+``tests/``: its kill rate estimates how well the suite catches bugs it was *not* written
+against::
 
-    python -m scripts.kill_rate --catalogue scripts.unseen_bugs --lane-only
+    python -m scripts.kill_rate --catalogue scripts.unseen_bugs --lane-only --workers 2
 
-Each bug names the whole fast lane (``target="tests"``) rather than one test. Once a surviving
-bug gets a test of its own, the set is no longer unseen for that bug: later rounds should add
-fresh bugs, written the same way, rather than count it again.
+Each bug names the whole fast lane (``target="tests"``) rather than one test. Once a round is
+measured, its survivors get their tests and join the catalogue; the round is then no longer
+unseen, so the next measurement needs a fresh round (``MUTANTS`` is the newest), written the
+same way, rather than the old one counted again.
 """
 
 from __future__ import annotations
 
-from scripts.planted_bugs import Mutant
+from scripts.mutant import Mutant
 
-MUTANTS: tuple[Mutant, ...] = (
+#: Round 1, 2026-11-28: 23 of 30 killed (76.7 %); the 7 survivors now have tests and sit in
+#: the catalogue (:data:`scripts.planted_bugs.HELD_OUT_CAUGHT`).
+ROUND_1: tuple[Mutant, ...] = (
     # -- data: generator, data sets, splits, manifest ------------------------------------------
     Mutant(
         name="iam_writer_in_two_splits_goes_to_train",
@@ -318,3 +322,344 @@ MUTANTS: tuple[Mutant, ...] = (
         description="short paragraphs lose the one-row tolerance of the text-rows check",
     ),
 )
+
+#: Round 2, written after round 1's survivors got their tests.
+ROUND_2: tuple[Mutant, ...] = (
+    # -- data: corpus, downloads, EMNIST, IAM, data modules --------------------------------------
+    Mutant(
+        name="word_wrap_refuses_an_exact_fit",
+        path="text_recognizer/data/corpus.py",
+        original="elif len(current) + 1 + len(word) <= width:",
+        replacement="elif len(current) + 1 + len(word) < width:",
+        target="tests",
+        keyword=None,
+        description="off by one: a word that exactly fills the wrap width goes to the next line",
+    ),
+    Mutant(
+        name="resumed_download_truncates_part",
+        path="text_recognizer/data/download.py",
+        original='            mode = "ab"\n',
+        replacement='            mode = "wb"\n',
+        target="tests",
+        keyword=None,
+        description="a resumed (206) download opens the .part for writing, losing the bytes so far",
+    ),
+    Mutant(
+        name="emnist_glyphs_left_transposed",
+        path="text_recognizer/data/emnist.py",
+        original="np.ascontiguousarray(images.transpose(0, 2, 1))",
+        replacement="np.ascontiguousarray(images)",
+        target="tests",
+        keyword=None,
+        description="EMNIST glyphs are inverted but not transposed back: each lies mirrored on its diagonal",
+    ),
+    Mutant(
+        name="iam_credentials_sent_to_task_server",
+        path="text_recognizer/data/iam_download.py",
+        original=(
+            "    return paths + [download(task.url, directory / task.filename, "
+            "progress=stderr_progress)]\n"
+        ),
+        replacement=(
+            "    return paths + [\n"
+            "        download(\n"
+            "            task.url, directory / task.filename, headers=headers, "
+            "progress=stderr_progress\n"
+            "        )\n"
+            "    ]\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="the IAM account's basic-auth header is also sent to the plain-http task server",
+    ),
+    Mutant(
+        name="validation_loader_shuffled",
+        path="text_recognizer/data/modules.py",
+        original='        shuffle = split == "train"\n',
+        replacement='        shuffle = split != "test"\n',
+        target="tests",
+        keyword=None,
+        description="the validation loader shuffles, so its batches differ from epoch to epoch",
+    ),
+    # -- preprocessing: page normalisation, model input, segmentation ---------------------------
+    Mutant(
+        name="text_span_drops_its_last_ink_row",
+        path="text_recognizer/data/page.py",
+        original="    return start + int(inked[0]), start + int(inked[-1]) + 1\n",
+        replacement="    return start + int(inked[0]), start + int(inked[-1])\n",
+        target="tests",
+        keyword=None,
+        description="off by one: the text block ends at its last ink row and column, cutting them",
+    ),
+    Mutant(
+        name="row_percentile_position_over_size",
+        path="text_recognizer/data/page.py",
+        original="        position = percent / 100.0 * (size - 1)\n",
+        replacement="        position = percent / 100.0 * size\n",
+        target="tests",
+        keyword=None,
+        description="percentiles interpolate at p * n instead of p * (n - 1): the median drifts up",
+    ),
+    Mutant(
+        name="paragraph_fit_uses_larger_scale",
+        path="text_recognizer/data/preprocess.py",
+        original="scale = min(PARAGRAPH_WIDTH / width, PARAGRAPH_HEIGHT / height)",
+        replacement="scale = max(PARAGRAPH_WIDTH / width, PARAGRAPH_HEIGHT / height)",
+        target="tests",
+        keyword=None,
+        description="min/max swapped: a page is scaled to fill the canvas, then squashed by the cap",
+    ),
+    Mutant(
+        name="line_box_padding_crosses_its_band",
+        path="text_recognizer/segmentation.py",
+        original="                top=max(top, top + int(rows[0]) - pad),\n",
+        replacement="                top=max(0, top + int(rows[0]) - pad),\n",
+        target="tests",
+        keyword=None,
+        description="a line's top padding is clamped to the page, not its band: it takes rows above",
+    ),
+    # -- models ----------------------------------------------------------------------------------
+    Mutant(
+        name="token_embedding_not_scaled",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="x = self.embedding(tokens) * math.sqrt(self.config.d_model)",
+        replacement="x = self.embedding(tokens)",
+        target="tests",
+        keyword=None,
+        description="token embeddings lose their sqrt(d_model) scale and drown in the positions",
+    ),
+    Mutant(
+        name="memory_flattened_by_reshape",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="return self.dropout(features.flatten(2).transpose(1, 2))",
+        replacement=(
+            "return self.dropout(features.flatten(2).reshape(features.shape[0], -1, "
+            "features.shape[1]))"
+        ),
+        target="tests",
+        keyword=None,
+        description="a reshape where a transpose belongs: memory cells mix channels and positions",
+    ),
+    Mutant(
+        name="preset_overrides_ignored",
+        path="text_recognizer/models/__init__.py",
+        original=(
+            "dataclasses.replace(PRESETS[kind][name], **overrides) if overrides else "
+            "PRESETS[kind][name]"
+        ),
+        replacement=(
+            "dataclasses.replace(PRESETS[kind][name], **overrides) if overrides is None else "
+            "PRESETS[kind][name]"
+        ),
+        target="tests",
+        keyword=None,
+        description="**overrides is never None, so a preset's overrides are silently dropped",
+    ),
+    # -- decoding --------------------------------------------------------------------------------
+    Mutant(
+        name="ctc_prefix_beams_keep_the_worst",
+        path="text_recognizer/decoding.py",
+        original="key=lambda item: -_log_add(item[1][0], item[1][1])",
+        replacement="key=lambda item: _log_add(item[1][0], item[1][1])",
+        target="tests",
+        keyword=None,
+        description="reversed sort: CTC prefix beam search keeps the least likely prefixes",
+    ),
+    Mutant(
+        name="autoregressive_beams_start_identical",
+        path="text_recognizer/decoding.py",
+        original=(
+            "    scores = torch.full((batch, beam_width), -math.inf, device=device)\n"
+            "    scores[:, 0] = 0.0"
+        ),
+        replacement="    scores = torch.zeros((batch, beam_width), device=device)",
+        target="tests",
+        keyword=None,
+        description="every beam starts live, so all beams pick the same tokens: beam = greedy",
+    ),
+    Mutant(
+        name="decoding_one_step_past_max_length",
+        path="text_recognizer/decoding.py",
+        original="return min(max_length or limit, limit) - 1  # the <start> token takes one position",
+        replacement="return min(max_length or limit, limit)",
+        target="tests",
+        keyword=None,
+        description="off by one: decoding forgets <start>'s position and emits one token too many",
+    ),
+    # -- losses and LightningModules -------------------------------------------------------------
+    Mutant(
+        name="paragraph_validation_capped_by_shortest",
+        path="text_recognizer/lit_models/paragraph.py",
+        original='max_length = 2 * int(batch["target_lengths"].max()) + 16',
+        replacement='max_length = 2 * int(batch["target_lengths"].min()) + 16',
+        target="tests",
+        keyword=None,
+        description="validation decoding is capped by the shortest reference, cutting long ones",
+    ),
+    Mutant(
+        name="line_beam_decoding_ignores_lengths",
+        path="text_recognizer/lit_models/line.py",
+        original="ctc_beam_search(log_probs, lengths, self.vocab, self.hparams.beam_width)",
+        replacement=(
+            "ctc_beam_search(log_probs, vocab=self.vocab, beam_width=self.hparams.beam_width)"
+        ),
+        target="tests",
+        keyword=None,
+        description="beam decoding of a line batch reads the frames of its padding too",
+    ),
+    Mutant(
+        name="epoch_rates_predictions_and_references_swapped",
+        path="text_recognizer/lit_models/base.py",
+        original='rates.update(texts, batch["texts"])',
+        replacement='rates.update(batch["texts"], texts)',
+        target="tests",
+        keyword=None,
+        description="swapped arguments: validation CER and WER are normalised by the predictions",
+    ),
+    # -- metrics, calibration, evaluation --------------------------------------------------------
+    Mutant(
+        name="unequal_corpora_silently_truncated",
+        path="text_recognizer/metrics.py",
+        original=(
+            "    if len(predictions) != len(references):\n"
+            '        raise ValueError(f"{len(predictions)} predictions for '
+            '{len(references)} references")\n'
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="predictions and references of different counts are zipped, not refused",
+    ),
+    Mutant(
+        name="calibration_edit_table_first_row_zero",
+        path="text_recognizer/calibration.py",
+        original="    table[0, :] = np.arange(len(truth) + 1)\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="the edit table's first row is left at 0: missing truth prefixes cost nothing",
+    ),
+    Mutant(
+        name="legacy_group_scores_the_other_writers",
+        path="text_recognizer/evaluation.py",
+        original="if record.writer in LEGACY_TEST_WRITERS]",
+        replacement="if record.writer not in LEGACY_TEST_WRITERS]",
+        target="tests",
+        keyword=None,
+        description="wrong polarity: the legacy-writers group is scored on every other writer",
+    ),
+    # -- optimisation, training config, experiment, checkpoints ----------------------------------
+    Mutant(
+        name="best_checkpoint_keeps_highest_cer",
+        path="text_recognizer/training/experiment.py",
+        original='            monitor="val/cer",\n            mode="min",\n            save_last=True,\n',
+        replacement=(
+            '            monitor="val/cer",\n            mode="max",\n            save_last=True,\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="the 'best' checkpoint (tested and staged) is the one with the highest CER",
+    ),
+    Mutant(
+        name="plausible_range_excludes_its_floor",
+        path="text_recognizer/training/config.py",
+        original="if isinstance(value, (int, float)) and not low <= value <= high:",
+        replacement="if isinstance(value, (int, float)) and not low < value <= high:",
+        target="tests",
+        keyword=None,
+        description="a config value at its range's floor (weight_decay 0, no warm-up) is refused",
+    ),
+    Mutant(
+        name="checkpoint_weights_loaded_non_strict",
+        path="text_recognizer/lit_models/__init__.py",
+        original="    model.load_state_dict(state)\n",
+        replacement="    model.load_state_dict(state, strict=False)\n",
+        target="tests",
+        keyword=None,
+        description="a checkpoint missing weights loads silently, leaving them at random init",
+    ),
+    # -- export and staging ----------------------------------------------------------------------
+    Mutant(
+        name="onnx_export_leaves_paragraph_model_training",
+        path="text_recognizer/export.py",
+        original=(
+            "        # A new Module starts in train mode; exporters restore the wrapper's mode "
+            "recursively,\n"
+            "        # which would switch the wrapped model to train mode (dropout on, BatchNorm "
+            "updating).\n"
+            "        self.train(model.training)\n"
+            "\n"
+            "    def forward(\n"
+            "        self,\n"
+            "        tokens: torch.Tensor,\n"
+        ),
+        replacement="\n    def forward(\n        self,\n        tokens: torch.Tensor,\n",
+        target="tests",
+        keyword=None,
+        description="the decoder-step wrapper starts in train mode: ONNX export leaves the model so",
+    ),
+    Mutant(
+        name="staged_model_missing_preprocessing_keys_accepted",
+        path="text_recognizer/staging.py",
+        original='payload["preprocessing"].get(key) != value',
+        replacement='payload["preprocessing"].get(key, value) != value',
+        target="tests",
+        keyword=None,
+        description="a staged model that does not record a preprocessing constant loads anyway",
+    ),
+    # -- service ---------------------------------------------------------------------------------
+    Mutant(
+        name="inflight_count_leaks_on_error",
+        path="text_recognizer/api/service.py",
+        original=(
+            "        self.inflight += 1\n"
+            "        try:\n"
+            "            yield\n"
+            "        finally:\n"
+            "            self.inflight -= 1\n"
+        ),
+        replacement="        self.inflight += 1\n        yield\n        self.inflight -= 1\n",
+        target="tests",
+        keyword=None,
+        description="a failed request never leaves the in-flight count, which creeps up to the limit",
+    ),
+    Mutant(
+        name="readyz_answers_200_when_not_ready",
+        path="text_recognizer/api/app.py",
+        original=(
+            "            return JSONResponse(error.to_body(), status_code=error.status, "
+            "headers=error.headers)\n"
+            '        return {"status": "ready"'
+        ),
+        replacement=(
+            "            return JSONResponse(error.to_body(), status_code=200, "
+            "headers=error.headers)\n"
+            '        return {"status": "ready"'
+        ),
+        target="tests",
+        keyword=None,
+        description="wrong status code: /readyz says 200 while loading, so traffic is routed there",
+    ),
+    # -- validation / expectations ---------------------------------------------------------------
+    Mutant(
+        name="duplicate_images_keyed_by_id",
+        path="text_recognizer/validation/expectations.py",
+        original='{"column_list": ["split", "sha256"]}',
+        replacement='{"column_list": ["split", "id"]}',
+        target="tests",
+        keyword=None,
+        description="wrong key: the within-split duplicate check compares ids, which never repeat",
+    ),
+    Mutant(
+        name="image_stats_ignore_polarity",
+        path="text_recognizer/validation/image_stats.py",
+        original="    oriented = 255 - array if page.inverted else array\n",
+        replacement="    oriented = array\n",
+        target="tests",
+        keyword=None,
+        description="intensity and saturation of a light-on-dark scan are taken as it comes",
+    ),
+)
+
+#: The round still unseen: what the nightly job and ``--catalogue scripts.unseen_bugs`` plant.
+MUTANTS = ROUND_2

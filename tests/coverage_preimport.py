@@ -1,12 +1,13 @@
 """Plugin: import the heavy third-party libraries before coverage starts tracing.
 
-``make test`` loads it with ``-p tests.coverage_preimport``. Coverage measures only
+``make coverage`` and the pull-request gate load it with ``-p tests.coverage_preimport`` (with
+``python -m pytest``, which puts the checkout on ``sys.path``). Coverage measures only
 ``text_recognizer`` (pyproject.toml), but while it runs, every Python call anywhere pays the
 tracer: importing torch, Lightning, great-expectations and hypothesis under it cost each xdist
-worker about 20 s of a 2-core fast lane. Imported here first, they are already in
-``sys.modules`` when pytest-cov starts, and what coverage reports does not change (none of
-them is ``text_recognizer``; nothing of the package may be imported here, or its module-level
-lines would go unmeasured).
+worker about 13 s of a 2-core fast lane (collection 42.6 s against 29.8 s, 2026-11-27).
+Imported here first, they are already in ``sys.modules`` when pytest-cov starts, and what
+coverage reports does not change (none of them is ``text_recognizer``; nothing of the package
+may be imported here, or its module-level lines would go unmeasured).
 """
 
 from __future__ import annotations

@@ -90,3 +90,31 @@ def test_requests_whose_client_left_are_not_sent_to_the_model() -> None:
         assert recognizer.batch_sizes == [1]
 
     run_with_held_model(scenario)
+
+
+@pytest.mark.parametrize("max_batch_size", [1, 2, 3])
+def test_waiting_requests_go_to_the_model_in_batches_of_at_most_the_batch_size(max_batch_size):
+    recognizer = SizeReadingRecognizer()
+    recognizer.gate.clear()
+    waiting_count = 7
+
+    async def main() -> None:
+        batcher = MicroBatcher(recognizer, max_queue=8, max_batch_size=max_batch_size, window_s=0)
+        batcher.start()
+        try:
+            first = asyncio.ensure_future(batcher.submit(image(60), "lines"))
+            await until(recognizer.entered.is_set)
+            waiting = [
+                asyncio.ensure_future(batcher.submit(image(61 + i), "lines"))
+                for i in range(waiting_count)
+            ]
+            await until(lambda: batcher.queued == waiting_count)
+            recognizer.gate.set()
+            await asyncio.gather(first, *waiting)
+        finally:
+            recognizer.gate.set()
+            await batcher.stop()
+
+    asyncio.run(main())
+    full, rest = divmod(waiting_count, max_batch_size)
+    assert recognizer.batch_sizes == [1] + [max_batch_size] * full + ([rest] if rest else [])

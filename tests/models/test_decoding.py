@@ -106,6 +106,26 @@ def test_unpruned_ctc_beam_finds_the_most_probable_labelling():
     assert best.log_prob == pytest.approx(exact[best.indices], abs=1e-4)
 
 
+@settings(max_examples=25)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 5), st.integers(1, 2))
+def test_unpruned_ctc_beam_scores_its_labelling_exactly_as_the_ctc_loss_does(seed, frames, labels):
+    """Over every labelling of a short random input (repeats included, which need a blank
+    between them): the unpruned beam returns the most probable one with its exact probability."""
+    torch.manual_seed(seed)
+    log_probs = small_random_log_probs(frames=frames, labels=labels)
+    best = ctc_beam_search(log_probs, beam_width=256, candidates=labels + 1)[0]
+    alphabet = [VOCAB.blank_index, *range(4, 4 + labels)]
+    labellings = {tuple(ctc_collapse(path)) for path in itertools.product(alphabet, repeat=frames)}
+    exact = {labelling: labelling_log_prob(log_probs, labelling) for labelling in labellings}
+    assert best.log_prob == pytest.approx(exact[best.indices], abs=1e-4)
+    assert exact[best.indices] == pytest.approx(max(exact.values()), abs=1e-4)
+
+
+def test_ctc_beam_reads_a_letter_held_over_frames_once():
+    assert ctc_beam_search(frames_for("aa"))[0].text == "a"
+    assert ctc_beam_search(frames_for("a-a"))[0].text == "aa"
+
+
 @settings(max_examples=15)
 @given(st.integers(0, 2**31 - 1))
 def test_ctc_beam_is_at_least_as_probable_as_the_greedy_path(seed):

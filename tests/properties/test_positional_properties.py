@@ -64,3 +64,18 @@ def test_2d_encoding_keeps_the_shape_is_bounded_and_tells_cells_apart(batch, dim
     assert float(out.abs().max()) <= 1.0
     cells = out[0].flatten(1).t()  # (height * width, dim)
     assert torch.cdist(cells, cells).add(torch.eye(len(cells))).min() > 1e-4
+
+
+@given(EVEN)
+def test_column_pairs_turn_by_geometrically_falling_frequencies_from_one_radian_per_position(dim):
+    """The Transformer's encoding: pair ``i`` turns ``10000 ** (-2i / dim)`` radians per
+    position. The first pair tells neighbours apart, the slowest still separates positions
+    thousands apart; frequencies that grow (or do not fall) make every position look random."""
+    table = sinusoid_table(2, dim).double()
+    turned = torch.atan2(table[1, 0::2], table[1, 1::2])  # the angle one position moves
+    assert float(turned[0]) == pytest.approx(1.0)
+    if dim > 2:
+        ratios = turned[1:] / turned[:-1]
+        expected = torch.full_like(ratios, 10000.0 ** (-2 / dim))
+        torch.testing.assert_close(ratios, expected, rtol=1e-4, atol=0.0)  # a float32 table
+    assert float(turned.min()) >= 1e-4

@@ -94,3 +94,17 @@ def test_each_optimizer_step_uses_the_configured_learning_rate(
     steps = epochs * math.ceil(batches / accumulate)
     assert len(recorder.rates) == steps
     assert recorder.rates == pytest.approx(expected_rates(schedule, lr, warmup, steps), rel=1e-6)
+
+
+@given(st.integers(0, 20), st.integers(1, 200), st.integers(1, 400), st.floats(0.0, 0.5))
+def test_after_its_warm_up_the_cosine_factor_never_rises_and_holds_its_floor_past_the_end(
+    warmup, total, extra, floor
+):
+    """A run that steps past its planned length (resumed with a larger ``max_steps``, or an
+    estimate of the steps that came out short) keeps the floor rate; it does not climb back."""
+    from text_recognizer.lit_models.base import warmup_cosine
+
+    warmup = min(warmup, total)
+    factors = [warmup_cosine(step, warmup, total, floor) for step in range(warmup, total + extra)]
+    assert all(later <= earlier + 1e-12 for earlier, later in zip(factors, factors[1:]))
+    assert warmup_cosine(total + extra, warmup, total, floor) == pytest.approx(floor)

@@ -100,3 +100,66 @@ def test_a_failure_that_stopped_xdist_counts_as_a_kill_and_a_usage_error_does_no
 ):
     outcome = Outcome("bug", "tests", returncode, 1.0, output)
     assert kill_rate.was_killed(outcome) is killed
+
+
+class RecordingRuns:
+    """Stands in for pytest runs in a planted copy: records each phase, every run passes."""
+
+    def __init__(self) -> None:
+        self.phases: list[list[str]] = []
+
+    def __call__(self, sandbox, name, target, args, timeout) -> Outcome:
+        self.phases.append(list(args))
+        return Outcome(name, target, 0, 0.1, "1 passed")
+
+
+@pytest.fixture
+def recorded(monkeypatch) -> RecordingRuns:
+    runs = RecordingRuns()
+    monkeypatch.setattr(kill_rate, "run_pytest", runs)
+    monkeypatch.setattr(kill_rate, "planted_sandbox", lambda folder, mutant: folder)
+    return runs
+
+
+def test_a_bug_meets_its_targeted_tests_before_the_whole_lane(recorded):
+    mutant = MUTANTS[0]
+    result = kill_rate.judge(mutant, targeted_only=False, workers="2")
+    assert recorded.phases == [mutant.targeted_args(), kill_rate.lane_args("2")]
+    assert (result.status, result.phase) == ("survived", "lane")
+
+
+def test_lane_only_sends_a_bug_straight_to_the_whole_lane(recorded):
+    kill_rate.judge(MUTANTS[0], targeted_only=False, workers="2", lane_only=True)
+    assert recorded.phases == [kill_rate.lane_args("2")]
+
+
+def test_an_unknown_catalogue_is_a_clear_error():
+    with pytest.raises(SystemExit, match="--catalogue scripts.nowhere: no MUTANTS"):
+        kill_rate.load_catalogue("scripts.nowhere")
+
+
+def test_a_bug_name_from_another_catalogue_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit):
+        kill_rate.main(["--catalogue", "scripts.unseen_bugs", "--only", MUTANTS[0].name])
+    assert "not in scripts.unseen_bugs" in capsys.readouterr().err
+
+
+def test_the_held_out_set_plants_cleanly_and_shares_nothing_with_the_catalogue():
+    from scripts.property_mutants import planted_source
+    from scripts.unseen_bugs import MUTANTS as UNSEEN
+
+    assert len(UNSEEN) >= 30
+    assert not {m.name for m in UNSEEN} & {m.name for m in MUTANTS}
+    assert not {(m.path, m.original) for m in UNSEEN} & {(m.path, m.original) for m in MUTANTS}
+    for mutant in UNSEEN:
+        compile(planted_source(mutant), mutant.path, "exec")  # drift or a syntax error fails
+    assert "other" not in {m.area for m in UNSEEN}
+
+
+def test_the_flaky_report_tabulates_each_runs_wall_time_and_counts():
+    from scripts.flaky import run_row
+
+    row = run_row(11, 72.34, {"a": "passed", "b": "passed", "c": "failed", "d": "skipped"})
+    assert row == {"seed": 11, "seconds": 72.3, "passed": 2, "failed": 1}
+    report = {"seeds": [11], "flipped": {}, "always_failed": [], "runs": [row]}
+    assert "| 11 | 72.3 | 2 | 1 |" in flaky_markdown(report)
