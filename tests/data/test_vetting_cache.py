@@ -134,3 +134,15 @@ def test_the_library_vets_each_font_once_across_processes(monkeypatch, tmp_path)
     assert fonts.discover_fonts(cache_dir=tmp_path) == first
     assert vetted > 0 and len(calls) == vetted
     fonts._library.cache_clear()
+
+
+def test_the_cache_can_be_turned_off(monkeypatch, tmp_path):
+    from text_recognizer.data import fonts
+
+    monkeypatch.setenv("TEXT_RECOGNIZER_VETTING_CACHE", "0")
+    fonts._library.cache_clear()
+    try:
+        assert fonts.discover_fonts(cache_dir=tmp_path)
+        assert not (tmp_path / vetting_cache.CACHE_FILE).exists()
+    finally:
+        fonts._library.cache_clear()

@@ -28,6 +28,19 @@ def test_each_planted_bug_matches_the_current_source_exactly_once(mutant):
     assert planted_source(mutant) != source
 
 
+def test_the_held_out_round_plants_cleanly_and_shares_nothing_with_the_catalogue():
+    """Here, not in the fast lane: in a planted copy the planted snippet is gone, so this check
+    fails in every copy and the kill-rate runner leaves this file out."""
+    from scripts.unseen_bugs import MUTANTS as UNSEEN
+
+    assert len(UNSEEN) >= 30
+    assert not {m.name for m in UNSEEN} & {m.name for m in MUTANTS}
+    assert not {(m.path, m.original) for m in UNSEEN} & {(m.path, m.original) for m in MUTANTS}
+    for mutant in UNSEEN:
+        compile(planted_source(mutant), mutant.path, "exec")  # drift or a syntax error fails
+    assert "other" not in {m.area for m in UNSEEN}
+
+
 def test_every_property_test_file_is_targeted_by_a_planted_bug():
     found = (REPO_ROOT / PROPERTY_TESTS).glob("test_*_properties.py")
     files = {path.relative_to(REPO_ROOT).as_posix() for path in found}
