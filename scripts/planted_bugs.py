@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scripts.mutant import AREAS, Mutant, area_of  # noqa: F401 (the catalogue's API)
-from scripts.unseen_bugs import ROUND_1
+from scripts.unseen_bugs import ROUND_1, ROUND_2
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
@@ -748,8 +748,8 @@ REQUIRED_AREAS = (
     "calibration",
 )
 
-#: Round 1 of the held-out bugs (:mod:`scripts.unseen_bugs`) that the fast lane missed on
-#: 2026-11-28, and the test written for each since: seen now, they join the catalogue.
+#: The held-out bugs (:mod:`scripts.unseen_bugs`) that the fast lane missed, and the test written
+#: for each since: seen now, they join the catalogue. Round 1 (7 of 30 survived, 2026-11-28):
 ROUND_1_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "sinusoid_frequencies_grow": (_properties("positional"), "geometrically_falling"),
     "ctc_beam_repeat_extends_without_blank": (
@@ -763,11 +763,51 @@ ROUND_1_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "rows_tolerance_floor_dropped": ("tests/validation/test_tables.py", None),
 }
 
-HELD_OUT_CAUGHT: tuple[Mutant, ...] = tuple(
-    replace(bug, target=target, keyword=keyword)
-    for bug in ROUND_1
-    if bug.name in ROUND_1_SURVIVOR_TESTS
-    for target, keyword in [ROUND_1_SURVIVOR_TESTS[bug.name]]
+#: Round 2's survivors (15 of 30 on 2026-11-28) and their tests.
+ROUND_2_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "word_wrap_refuses_an_exact_fit": ("tests/data/test_corpus.py", "greedy"),
+    "iam_credentials_sent_to_task_server": ("tests/data/test_iam_download.py", None),
+    "validation_loader_shuffled": ("tests/data/test_modules.py", "evaluation"),
+    "token_embedding_not_scaled": ("tests/models/test_paragraph_transformer.py", "root_of"),
+    "autoregressive_beams_start_identical": ("tests/models/test_decoding.py", "trap"),
+    "paragraph_validation_capped_by_shortest": (
+        "tests/lit_models/test_lit_models.py",
+        "twice_the_longest",
+    ),
+    "line_beam_decoding_ignores_lengths": ("tests/lit_models/test_lit_models.py", "own_frames"),
+    "epoch_rates_predictions_and_references_swapped": (
+        "tests/lit_models/test_lit_models.py",
+        "divide_by_the_references",
+    ),
+    "calibration_edit_table_first_row_zero": ("tests/test_calibration.py", "agree_with"),
+    "legacy_group_scores_the_other_writers": ("tests/inference/test_cli.py", "legacy_group"),
+    "best_checkpoint_keeps_highest_cer": ("tests/training/test_experiment.py", "lowest"),
+    "checkpoint_weights_loaded_non_strict": (
+        "tests/lit_models/test_lit_models.py",
+        "does_not_hold",
+    ),
+    "onnx_export_leaves_paragraph_model_training": (
+        "tests/inference/test_export_parity.py",
+        "its_models_mode",
+    ),
+    "staged_model_missing_preprocessing_keys_accepted": (
+        "tests/inference/test_staging.py",
+        "does_not_record",
+    ),
+    "inflight_count_leaks_on_error": ("tests/api/test_access.py", "leaves_the_in_flight"),
+}
+
+
+def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
+    return tuple(
+        replace(bug, target=tests[bug.name][0], keyword=tests[bug.name][1])
+        for bug in bugs
+        if bug.name in tests
+    )
+
+
+HELD_OUT_CAUGHT: tuple[Mutant, ...] = _with_tests(ROUND_1, ROUND_1_SURVIVOR_TESTS) + _with_tests(
+    ROUND_2, ROUND_2_SURVIVOR_TESTS
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

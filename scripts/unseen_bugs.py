@@ -11,8 +11,9 @@ against::
 
 Each bug names the whole fast lane (``target="tests"``) rather than one test. Once a round is
 measured, its survivors get their tests and join the catalogue; the round is then no longer
-unseen, so the next measurement needs a fresh round (``MUTANTS`` is the newest), written the
-same way, rather than the old one counted again.
+unseen, so the next measurement needs a fresh round, written the same way, rather than the old
+ones counted again. Measured: round 1, 23 of 30 (76.7 %); round 2, written after round 1's
+survivors got tests, 15 of 30 (50.0 %).
 """
 
 from __future__ import annotations
@@ -323,7 +324,8 @@ ROUND_1: tuple[Mutant, ...] = (
     ),
 )
 
-#: Round 2, written after round 1's survivors got their tests.
+#: Round 2, 2026-11-28, written after round 1's survivors got their tests: 15 of 30 killed
+#: (50.0 %); the 15 survivors now have tests and sit in the catalogue too.
 ROUND_2: tuple[Mutant, ...] = (
     # -- data: corpus, downloads, EMNIST, IAM, data modules --------------------------------------
     Mutant(
@@ -661,5 +663,8 @@ ROUND_2: tuple[Mutant, ...] = (
     ),
 )
 
-#: The round still unseen: what the nightly job and ``--catalogue scripts.unseen_bugs`` plant.
-MUTANTS = ROUND_2
+#: Every round: what the nightly job and ``--catalogue scripts.unseen_bugs`` plant. Once measured,
+#: a round is no longer unseen, so nightly this checks that its bugs *stay* caught; the next
+#: measurement of unseen bugs needs a fresh round (``--only`` its names).
+ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2}
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2

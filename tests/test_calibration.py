@@ -12,6 +12,10 @@ from text_recognizer import calibration
 from text_recognizer.calibration import LineOutput
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 
 def test_character_accuracy_is_one_minus_cer_floored_at_zero() -> None:
     assert calibration.character_accuracy("hello", "hello") == 1.0
@@ -86,3 +90,23 @@ def test_calibrate_describes_the_fit_for_the_model_card() -> None:
     assert fit["fitted_on"] == "unit-test lines" and fit["lines"] == 60
     assert fit["line_ece_after"] < fit["line_ece_before"]
     assert math.isfinite(fit["temperature"])
+
+
+texts = st.text(alphabet="abc ", max_size=8)
+
+
+@given(texts, texts)
+def test_character_accuracy_and_correct_characters_agree_with_the_edit_distance(
+    prediction: str, truth: str
+) -> None:
+    """The calibration's own alignment (it must mark characters, so it keeps the whole table)
+    against the metrics' edit distance, for any pair: the same number of errors, and every
+    predicted character that no edit touches is marked right."""
+    from text_recognizer.metrics import edit_distance
+
+    edits = edit_distance(prediction, truth)
+    if truth:
+        expected = max(0.0, 1.0 - edits / len(truth))
+        assert calibration.character_accuracy(prediction, truth) == pytest.approx(expected)
+    right = sum(calibration.correct_characters(prediction, truth))
+    assert len(prediction) - edits <= right <= min(len(prediction), len(truth))

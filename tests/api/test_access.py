@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.fakes import encoded_image, wait_until
+from tests.api.fakes import INVALID_WIDTH, encoded_image, wait_until
 
 TOKEN = "correct-horse-battery-staple"
 PNG = encoded_image()
@@ -118,3 +118,16 @@ def test_recognize_requests_beyond_max_inflight_get_503_overloaded(
     assert (refused.status_code, refused.json()["error"]["kind"]) == (503, "overloaded")
     assert results[0].status_code == 200
     assert client.app.state.service.inflight == 0
+
+
+def test_a_request_the_model_refuses_leaves_the_in_flight_count(start_client) -> None:
+    """Failed requests must leave the count too, or it creeps up to --max-inflight and the
+    service answers 503 to everyone."""
+    client = start_client(max_inflight=1)
+    for _ in range(3):
+        response = client.post(
+            "/v1/recognize", files={"file": ("a", encoded_image(INVALID_WIDTH, 20))}
+        )
+        assert response.status_code == 422
+        assert client.app.state.service.inflight == 0
+    assert recognize(client).status_code == 200

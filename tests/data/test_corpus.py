@@ -101,6 +101,20 @@ def test_a_line_longer_than_the_width_is_cut_not_overflowing() -> None:
     assert corpus.wrap("incomprehensibilities ok", 8) == ["incompre", "ok"]
 
 
+words = st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=12), min_size=1, max_size=12)
+
+
+@given(words=words, width=st.integers(1, 30))
+def test_wrapping_is_greedy_lines_fit_and_no_line_could_take_the_next_ones_first_word(
+    words: list[str], width: int
+) -> None:
+    lines = corpus.wrap(" ".join(words), width)
+    assert " ".join(lines).split() == [word[:width] for word in words]
+    assert all(len(line) <= width for line in lines)
+    for line, following in zip(lines, lines[1:]):
+        assert len(line) + 1 + len(following.split()[0]) > width, (line, following)
+
+
 def test_restrict_keeps_newlines_and_collapses_spaces() -> None:
     assert corpus.restrict("a 1 b\n2 c", "abc ") == "a b\nc"
 

@@ -105,8 +105,16 @@ def test_a_folder_without_manifest_is_refused_before_training(tmp_path):
 @pytest.mark.parametrize("split", ["val", "test"])
 def test_evaluation_batches_are_identical_across_epochs(split):
     module = FakeDataModule(val_size=6, test_size=6, batch_size=4, train_transform=add_noise)
-    epochs = [[batch["images"] for batch in loader(module, split)] for _ in range(2)]
+    evaluation = loader(module, split)  # Lightning builds it once and iterates it every epoch
+    epochs = [[batch["images"] for batch in evaluation] for _ in range(2)]
     assert all(torch.equal(a, b) for a, b in zip(*epochs, strict=True))
+
+
+@pytest.mark.parametrize("split", ["val", "test"])
+def test_evaluation_loaders_read_their_split_in_order(split):
+    module = FakeDataModule(val_size=9, test_size=9, batch_size=4)
+    read = [sample_id for batch in loader(module, split) for sample_id in batch["ids"]]
+    assert read == [module.datasets[split][index]["id"] for index in range(9)]
 
 
 def test_train_transform_augments_the_training_split_only():

@@ -96,6 +96,26 @@ def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
         assert (score.cer, score.wer) == pytest.approx(expected), writer
 
 
+def test_the_legacy_group_scores_exactly_the_legacy_writers_lines(staged_lines, tmp_path):
+    """The group comparable with older models holds the lines of the writers held out before
+    the library grew, and no others."""
+    from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
+    from text_recognizer.data.manifest import write_image_record, write_manifest
+    from text_recognizer.evaluation import LEGACY_GROUP, evaluate_folder
+    from text_recognizer.recognizer import Recognizer
+
+    root = tmp_path / "mixed"
+    writers = [LEGACY_TEST_WRITERS[0], "newer", "newer"]
+    records = [
+        write_image_record(root, f"w-{index}", *render_fake("lines", index), writer, "test", "fake")
+        for index, writer in enumerate(writers)
+    ]
+    write_manifest(root, records, {"kind": "lines", "source": "fake"})
+    result = evaluate_folder(Recognizer.load(staged_lines.folder), root)
+    group, legacy = result.by_group[LEGACY_GROUP], result.by_writer[LEGACY_TEST_WRITERS[0]]
+    assert (group.samples, group.cer, group.wer) == (legacy.samples, legacy.cer, legacy.wer)
+
+
 def test_evaluate_prints_a_row_per_writer_marking_held_out_ones(
     staged_lines, two_writer_data, capsys
 ):

@@ -97,3 +97,17 @@ def test_the_exported_decoder_step_replays_the_full_decoder_step_by_step(steps):
         )
     step_logits = torch.stack(rollout[2 : 2 + steps], dim=1)
     torch.testing.assert_close(step_logits, full, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["line_ctc", "paragraph_transformer"])
+@pytest.mark.parametrize("training", [False, True])
+def test_every_export_part_is_in_its_models_mode(kind, training):
+    """Exporters put the module they export back into *its own* mode, recursively: a wrapper
+    created in train mode around an eval model would leave the model training after export
+    (dropout on, BatchNorm statistics updating) and be traced with dropout."""
+    from text_recognizer.models import build_model
+
+    model = build_model(kind, "tiny").train(training)
+    for part in export.export_parts(model):
+        modes = {module.training for module in part.module.modules()}
+        assert modes == {training}, part.name

@@ -24,6 +24,19 @@ def test_staged_folder_with_other_preprocessing_is_refused(staged_lines, tmp_pat
         load_staged(tmp_path)
 
 
+def test_a_staged_model_that_does_not_record_a_preprocessing_constant_is_refused(
+    staged_lines, tmp_path
+):
+    """Unrecorded is not the same: a model staged before a constant existed was not trained
+    with whatever this package now uses."""
+    payload = torch.load(staged_lines.folder / "model.pt", weights_only=True)
+    name = sorted(payload["preprocessing"])[0]
+    del payload["preprocessing"][name]
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(StagedModelError, match=name):
+        load_staged(tmp_path)
+
+
 def test_a_folder_without_a_model_names_the_problem(tmp_path):
     with pytest.raises(StagedModelError, match="holds no staged model"):
         staged_folders(tmp_path)

@@ -146,3 +146,95 @@ def test_only_matrices_are_decayed_never_biases_norms_or_embeddings():
     assert all(p.dim() >= 2 and "embedding" not in names[id(p)] for p in decay["params"])
     assert {names[id(p)] for p in no_decay["params"]} >= {"embedding.weight", "norm.weight"}
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
+
+
+class _SpelledFrames(torch.nn.Module):
+    """A stand-in line model: row ``r`` spells ``spelled[r]`` (one character a frame, blanks
+    written "-") over its first ``lengths[r]`` frames; the padded frames after them spell "x"."""
+
+    def __init__(self, spelled: list[str], lengths: list[int]) -> None:
+        super().__init__()
+        self.spelled, self.lengths = spelled, lengths
+
+    def forward(self, images, widths):
+        frames = max(len(text) for text in self.spelled)
+        x = int(VOCAB.encode("x")[0])
+        log_probs = torch.full((len(self.spelled), frames, len(VOCAB)), -30.0)
+        log_probs[:, :, x] = 0.0
+        for row, text in enumerate(self.spelled):
+            for frame, char in enumerate(text[: self.lengths[row]]):
+                index = VOCAB.blank_index if char == "-" else int(VOCAB.encode(char)[0])
+                log_probs[row, frame] = -30.0
+                log_probs[row, frame, index] = 0.0
+        return log_probs, torch.tensor(self.lengths)
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
+def test_each_line_of_a_batch_is_decoded_from_its_own_frames_only(decoding):
+    lit = LineCTCLitModel("tiny", decoding=decoding)
+    lit.model = _SpelledFrames(["a-b", "c-dd-e-f"], [3, 8])
+    texts = [decoded.text for decoded in lit.decode_batch({"images": None, "widths": None})]
+    assert texts == ["ab", "cdef"]
+
+
+def test_the_logged_error_rates_divide_by_the_references_not_the_predictions():
+    from text_recognizer.metrics import character_error_rate, word_error_rate
+
+    references = ["hello world", "ab"]
+    lit = LineCTCLitModel("tiny")
+    lit.model = _SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])
+    targets, lengths = VOCAB.pad_batch([VOCAB.encode(text) for text in references])
+    batch = {
+        "images": None,
+        "widths": None,
+        "targets": targets,
+        "target_lengths": lengths,
+        "texts": references,
+    }
+    lit._evaluate(batch, "val")
+    predictions = ["helo", "abcdef"]
+    assert float(lit.rates["val"].cer.compute()) == pytest.approx(
+        character_error_rate(predictions, references)
+    )
+    wer = float(lit.rates["val"].wer.compute())
+    assert wer == pytest.approx(word_error_rate(predictions, references))
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
+def test_validation_decodes_up_to_twice_the_longest_reference_of_the_batch(
+    decoding, monkeypatch, quiet_trainer
+):
+    """Long enough for every reference (a shorter cap would cut the long ones and report a
+    CER the model did not earn), bounded so an untrained model does not run to max_length."""
+    from text_recognizer.lit_models import paragraph
+
+    asked: list[int | None] = []
+
+    def recording(model, images, vocab, *args):
+        asked.append(args[-1])
+        return []
+
+    monkeypatch.setattr(paragraph, "autoregressive_greedy", recording)
+    monkeypatch.setattr(paragraph, "autoregressive_beam_search", recording)
+    lit = ParagraphLitModel("tiny", decoding=decoding).eval()
+    lit.trainer = quiet_trainer()
+    lit.decode_batch({"images": None, "target_lengths": torch.tensor([3, 40, 7])})
+    assert asked == [2 * 40 + 16]
+
+
+@pytest.mark.parametrize("damage", ["missing", "unexpected"])
+def test_a_checkpoint_that_does_not_hold_its_models_weights_is_refused_naming_them(
+    damage, line_checkpoint, tmp_path
+):
+    """Loading what is there and leaving the rest at random would stage a broken model."""
+    checkpoint = torch.load(line_checkpoint, weights_only=False)
+    state = checkpoint["state_dict"]
+    name = "model.head.weight"
+    if damage == "missing":
+        del state[name]
+    else:
+        state["model.extra.weight"] = state[name].clone()
+    damaged = tmp_path / "damaged.ckpt"
+    torch.save(checkpoint, damaged)
+    with pytest.raises(ModelInputError, match="head.weight" if damage == "missing" else "extra"):
+        load_model_from_checkpoint(damaged)

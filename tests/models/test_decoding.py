@@ -211,6 +211,44 @@ def test_autoregressive_beam_reads_a_scripted_text():
     assert decoded.confidence == pytest.approx(0.9)
 
 
+class TrapDecoder(ScriptedDecoder):
+    """Greedy's trap: the first token is "a" (p = 0.6) or "b" (0.4); after "a" every next
+    token is unlikely (at most 0.3), after "b" the text ends (0.95). The best text is "b"
+    (0.4 x 0.95 = 0.38 against at most 0.6 x 0.3 = 0.18), which only a real beam finds."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.a, self.b, self.c = (int(VOCAB.encode(char)[0]) for char in "abc")
+
+    def _next(self, previous: int) -> torch.Tensor:
+        size = len(VOCAB)
+        if previous == VOCAB.start_index:
+            probs = torch.full((size,), 1e-6)
+            probs[self.a], probs[self.b] = 0.6, 0.4
+        elif previous == self.a:
+            probs = torch.full((size,), 0.7 / (size - 1))
+            probs[self.c] = 0.3
+        else:
+            probs = torch.full((size,), 0.05 / (size - 1))
+            probs[VOCAB.end_index] = 0.95
+        return (probs / probs.sum()).log()
+
+    def decode_step(self, tokens, position, memory, past=None):
+        self.steps += 1
+        return torch.stack([self._next(t) for t in tokens.flatten().tolist()]), [(tokens, tokens)]
+
+    def decode(self, tokens, memory):
+        return torch.stack([torch.stack([self._next(t) for t in row]) for row in tokens.tolist()])
+
+
+def test_greedy_falls_into_the_trap_that_a_beam_of_two_escapes():
+    images = torch.zeros(1, 1, 8, 8)
+    assert autoregressive_greedy(TrapDecoder(), images, max_length=4)[0].text.startswith("a")
+    best = autoregressive_beam_search(TrapDecoder(), images, beam_width=2, max_length=4)[0]
+    assert best.text == "b"
+    assert best.log_prob == pytest.approx(math.log(0.4 * 0.95), abs=1e-3)
+
+
 def test_a_characters_confidence_is_the_best_frame_of_its_run():
     probs = torch.full((3, len(VOCAB)), 0.01)
     a = int(VOCAB.encode("a")[0])

@@ -61,3 +61,16 @@ def test_too_many_tokens_are_refused(tiny_paragraph_model, paragraph_images):
     tokens = torch.zeros(1, tiny_paragraph_model.config.max_length + 1, dtype=torch.long)
     with pytest.raises(ModelInputError, match="max_length"):
         tiny_paragraph_model(paragraph_images[:1], tokens)
+
+
+def test_token_vectors_enter_the_decoder_scaled_by_the_root_of_the_width(tiny_paragraph_model):
+    """As in the Transformer: the learned vectors times sqrt(d_model), plus the position code
+    (entries within +-1), so that neither drowns the other whatever the embedding's init."""
+    from text_recognizer.models.positional import sinusoid_table
+
+    model = tiny_paragraph_model
+    tokens = torch.randint(4, len(VOCAB), (2, 7))
+    width = model.config.d_model
+    with torch.no_grad():
+        token_part = model.embed(tokens, offset=3) - sinusoid_table(10, width)[3:10]
+        torch.testing.assert_close(token_part, model.embedding(tokens) * width**0.5)

@@ -14,6 +14,7 @@ from text_recognizer.training.experiment import (
     apply_overrides,
     build_data_module,
     build_lit_model,
+    build_trainer,
     load_config,
     main,
 )
@@ -103,3 +104,12 @@ def test_a_config_typo_stops_train_before_it_runs(write_config, tmp_path, capsys
     assert main(["--config", str(config), "--out", str(out), "--fast-dev-run"]) == 2
     assert "lit.learnign_rate: unknown key" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_best_checkpoint_and_early_stopping_go_by_the_lowest_validation_cer(tmp_path):
+    """ "best.ckpt" is what gets tested and staged: the checkpoint of the lowest CER."""
+    trainer = build_trainer({"early_stopping": {"patience": 3}}, tmp_path, fast_dev_run=True)
+    (best,) = [callback for callback in trainer.checkpoint_callbacks if callback.monitor]
+    stopping = trainer.early_stopping_callback
+    assert (best.monitor, best.mode, best.save_top_k) == ("val/cer", "min", 1)
+    assert (stopping.monitor, stopping.mode) == ("val/cer", "min")

@@ -72,7 +72,10 @@ def load_model_from_checkpoint(
         for key, value in checkpoint["state_dict"].items()
         if key.startswith(prefix)
     }
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:  # missing, unexpected or misshapen weights
+        raise ModelInputError(f"{path} does not hold the weights of its model: {error}") from error
     return model.eval(), hparams
 
 
