@@ -177,6 +177,7 @@ def test_each_line_of_a_batch_is_decoded_from_its_own_frames_only(decoding):
     assert texts == ["ab", "cdef"]
 
 
+@pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")  # no Trainer here
 def test_the_logged_error_rates_divide_by_the_references_not_the_predictions():
     from text_recognizer.metrics import character_error_rate, word_error_rate
 
