@@ -18,7 +18,6 @@ import pytest
 from PIL import Image
 
 from tests.built_once import built_once
-
 from text_recognizer.data.manifest import Manifest, ManifestRecord, read_manifest, write_manifest
 from text_recognizer.io import encode_png
 
