@@ -663,8 +663,341 @@ ROUND_2: tuple[Mutant, ...] = (
     ),
 )
 
+#: Round 3, 2026-11-28, written after round 2's survivors got their tests.
+ROUND_3: tuple[Mutant, ...] = (
+    Mutant(
+        name="augment_blurs_when_it_should_not",
+        path="text_recognizer/data/transforms.py",
+        original="blur = rng.random() < self.blur_probability",
+        replacement="blur = rng.random() > self.blur_probability",
+        target="tests",
+        keyword=None,
+        description=(
+            "the train-time augmentation blurs an image with one minus the "
+            "configured probability"
+        ),
+    ),
+    Mutant(
+        name="iam_component_box_width_height_swapped",
+        path="text_recognizer/data/iam_forms.py",
+        original=(
+            'return (x, y, x + _int_attribute(cmp, "width", name), y + '
+            '_int_attribute(cmp, "height", name))'
+        ),
+        replacement=(
+            'return (x, y, x + _int_attribute(cmp, "height", name), y + '
+            '_int_attribute(cmp, "width", name))'
+        ),
+        target="tests",
+        keyword=None,
+        description="an IAM ink component's box takes its width as its height and vice versa",
+    ),
+    Mutant(
+        name="label_batches_padded_with_blank",
+        path="text_recognizer/vocab.py",
+        original="batch = torch.full((len(sequences), width), self.pad_index, dtype=torch.long)",
+        replacement=(
+            "batch = torch.full((len(sequences), width), self.blank_index, " "dtype=torch.long)"
+        ),
+        target="tests",
+        keyword=None,
+        description=(
+            "padded label batches are filled with the blank token instead of the " "padding token"
+        ),
+    ),
+    Mutant(
+        name="fake_splits_share_their_samples",
+        path="text_recognizer/data/fake.py",
+        original="rng = np.random.default_rng([seed, SPLITS.index(split), index])",
+        replacement="rng = np.random.default_rng([seed, index])",
+        target="tests",
+        keyword=None,
+        description="fake samples ignore their split, so val and test repeat the training images",
+    ),
+    Mutant(
+        name="tar_symlink_resolved_from_the_root",
+        path="text_recognizer/data/archive.py",
+        original="if not (destination.parent / link).resolve().is_relative_to(root.resolve()):",
+        replacement="if not (root / link).resolve().is_relative_to(root.resolve()):",
+        target="tests",
+        keyword=None,
+        description=(
+            "a tar symlink's target is resolved from the archive root, not from "
+            "the link's folder"
+        ),
+    ),
+    Mutant(
+        name="line_cut_at_start_of_lowest_gap",
+        path="text_recognizer/segmentation.py",
+        original="return start + (first + last) // 2",
+        replacement="return start + first",
+        target="tests",
+        keyword=None,
+        description=(
+            "two lines are cut at the top of the emptiest stretch between them, "
+            "not at its middle"
+        ),
+    ),
+    Mutant(
+        name="crop_bottom_margin_off_by_one",
+        path="text_recognizer/segmentation.py",
+        original="max(0, pad - (box.height - 1 - int(rows[-1])))",
+        replacement="max(0, pad - (box.height - int(rows[-1])))",
+        target="tests",
+        keyword=None,
+        description=(
+            "off by one: a cropped line stopped by its band gets one row too " "little bottom paper"
+        ),
+    ),
+    Mutant(
+        name="single_dark_row_is_a_scanner_edge",
+        path="text_recognizer/data/page.py",
+        original="return depth if depth >= 2 else 0",
+        replacement="return depth if depth >= 1 else 0",
+        target="tests",
+        keyword=None,
+        description=(
+            "a single dark border row (a stroke or a ruled line) is removed as a " "scanner edge"
+        ),
+    ),
+    Mutant(
+        name="exif_rotation_applied_to_unrotated_only",
+        path="text_recognizer/data/preprocess.py",
+        original="if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:",
+        replacement="if image.getexif().get(ExifTags.Base.Orientation, 1) == 1:",
+        target="tests",
+        keyword=None,
+        description="wrong polarity: phone photos with an EXIF rotation are read sideways",
+    ),
+    Mutant(
+        name="unit_tuple_stride_gets_a_projection",
+        path="text_recognizer/models/resnet.py",
+        original="needs_projection = stride not in (1, (1, 1)) or in_channels != out_channels",
+        replacement="needs_projection = stride != 1 or in_channels != out_channels",
+        target="tests",
+        keyword=None,
+        description=(
+            "a residual block with stride (1, 1) gets a needless 1x1 projection "
+            "instead of the identity"
+        ),
+    ),
+    Mutant(
+        name="lstm_dropout_on_the_first_layer_input",
+        path="text_recognizer/models/line_ctc.py",
+        original="            if index > 0:\n                x = self.dropout(x)",
+        replacement="            if index >= 0:\n                x = self.dropout(x)",
+        target="tests",
+        keyword=None,
+        description="the bidirectional LSTM drops out its projected input, not only between layers",
+    ),
+    Mutant(
+        name="decoder_mlp_loses_its_residual",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="x = x + self.dropout(self.mlp(self.norm_mlp(x)))",
+        replacement="x = self.dropout(self.mlp(self.norm_mlp(x)))",
+        target="tests",
+        keyword=None,
+        description=(
+            "the decoder layer's feed-forward block replaces its input instead of " "adding to it"
+        ),
+    ),
+    Mutant(
+        name="ctc_beam_blank_drops_label_ending_paths",
+        path="text_recognizer/decoding.py",
+        original="stay[0] = _log_add(stay[0], total + blank_score)",
+        replacement="stay[0] = _log_add(stay[0], p_blank + blank_score)",
+        target="tests",
+        keyword=None,
+        description=(
+            "a blank after a prefix that ends in its label loses that path's "
+            "probability in beam search"
+        ),
+    ),
+    Mutant(
+        name="paragraph_confidence_ignores_end_step",
+        path="text_recognizer/decoding.py",
+        original="confidence=geometric_mean(log_prob, len(scored)),",
+        replacement="confidence=geometric_mean(log_prob, len(tokens)),",
+        target="tests",
+        keyword=None,
+        description=(
+            "a paragraph's confidence averages the <end> token's log-probability "
+            "over the characters only"
+        ),
+    ),
+    Mutant(
+        name="zero_temperature_accepted",
+        path="text_recognizer/decoding.py",
+        original="if temperature <= 0 or not math.isfinite(temperature):",
+        replacement="if temperature < 0 or not math.isfinite(temperature):",
+        target="tests",
+        keyword=None,
+        description="a temperature of 0 is accepted and divides the log-probabilities by zero",
+    ),
+    Mutant(
+        name="logged_wer_is_the_cer",
+        path="text_recognizer/lit_models/base.py",
+        original='self.log(f"{stage}/wer", rates.wer, batch_size=size)',
+        replacement='self.log(f"{stage}/wer", rates.cer, batch_size=size)',
+        target="tests",
+        keyword=None,
+        description="copy-paste: the logged validation and test WER is the CER",
+    ),
+    Mutant(
+        name="test_epoch_resets_validation_rates",
+        path="text_recognizer/lit_models/base.py",
+        original='self.rates["test"].reset()',
+        replacement='self.rates["val"].reset()',
+        target="tests",
+        keyword=None,
+        description=(
+            "copy-paste: a test epoch resets the validation rates, so test rates "
+            "pile up across runs"
+        ),
+    ),
+    Mutant(
+        name="paragraph_decoding_cap_polarity_inverted",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="if not self.trainer.predicting:",
+        replacement="if self.trainer.predicting:",
+        target="tests",
+        keyword=None,
+        description=(
+            "wrong polarity: prediction is capped by the references while "
+            "validation decodes to the max"
+        ),
+    ),
+    Mutant(
+        name="wer_metric_never_reset",
+        path="text_recognizer/lit_models/metrics.py",
+        original="        self.cer.reset()\n        self.wer.reset()\n",
+        replacement="        self.cer.reset()\n",
+        target="tests",
+        keyword=None,
+        description="ErrorRates.reset clears the CER only, so the WER accumulates across epochs",
+    ),
+    Mutant(
+        name="reliability_bin_accuracy_is_its_confidence",
+        path="text_recognizer/calibration.py",
+        original="accuracy=float(acc[chosen].mean()) if count else 0.0,",
+        replacement="accuracy=float(conf[chosen].mean()) if count else 0.0,",
+        target="tests",
+        keyword=None,
+        description=(
+            "copy-paste: a reliability bin's accuracy is its mean confidence, so "
+            "the ECE is always 0"
+        ),
+    ),
+    Mutant(
+        name="calibration_reports_ece_before_as_after",
+        path="text_recognizer/calibration.py",
+        original='"line_ece_after": round(after.line_ece, 4),',
+        replacement='"line_ece_after": round(before.line_ece, 4),',
+        target="tests",
+        keyword=None,
+        description=(
+            "copy-paste: the calibration record's line ECE after the fit is the " "one before it"
+        ),
+    ),
+    Mutant(
+        name="one_cycle_warmup_takes_the_smaller_share",
+        path="text_recognizer/lit_models/base.py",
+        original="return max(0.1, 2.0 / (steps + 1))",
+        replacement="return min(0.1, 2.0 / (steps + 1))",
+        target="tests",
+        keyword=None,
+        description="min/max swapped: OneCycle's warm-up share shrinks to two steps on long runs",
+    ),
+    Mutant(
+        name="data_reserved_keys_polarity_inverted",
+        path="text_recognizer/training/config.py",
+        original='if section == "data" and config["data"].get("module") != "fake":',
+        replacement='if section == "data" and config["data"].get("module") == "fake":',
+        target="tests",
+        keyword=None,
+        description=(
+            "wrong polarity: the fake data module accepts data_dir while the real "
+            "modules refuse it"
+        ),
+    ),
+    Mutant(
+        name="seed_zero_override_ignored",
+        path="text_recognizer/training/experiment.py",
+        original='if getattr(args, "seed", None) is not None:',
+        replacement='if getattr(args, "seed", None):',
+        target="tests",
+        keyword=None,
+        description="a --seed 0 on the command line is falsy and leaves the config's seed in place",
+    ),
+    Mutant(
+        name="two_line_page_read_as_a_line",
+        path="text_recognizer/recognizer.py",
+        original="if width / height < MIN_LINE_ASPECT or text_rows(page) >= 2:",
+        replacement="if width / height < MIN_LINE_ASPECT or text_rows(page) > 2:",
+        target="tests",
+        keyword=None,
+        description="off by one: auto mode sends a wide two-line paragraph to the line model",
+    ),
+    Mutant(
+        name="staged_weights_halved_unless_asked",
+        path="text_recognizer/staging.py",
+        original="    if half:\n        state = {",
+        replacement="    if not half:\n        state = {",
+        target="tests",
+        keyword=None,
+        description=(
+            "wrong polarity: staging stores float16 weights by default and float32 "
+            "when half is asked"
+        ),
+    ),
+    Mutant(
+        name="disconnect_after_answer_counted_as_499",
+        path="text_recognizer/api/middleware.py",
+        original="exchange.disconnected = not exchange.completed",
+        replacement="exchange.disconnected = True",
+        target="tests",
+        keyword=None,
+        description=(
+            "a client closing after a complete answer is counted as a disconnect "
+            "(499), not its status"
+        ),
+    ),
+    Mutant(
+        name="bearer_token_may_contain_spaces",
+        path="text_recognizer/api/settings.py",
+        original="33 <= ord(char) <= 126",
+        replacement="32 <= ord(char) <= 126",
+        target="tests",
+        keyword=None,
+        description=(
+            "a bearer token with spaces, unsendable in a header, is accepted by " "the settings"
+        ),
+    ),
+    Mutant(
+        name="ink_present_check_bounds_from_above",
+        path="text_recognizer/validation/expectations.py",
+        original='{"column": "ink_fraction", "min_value": c.min_ink_fraction}',
+        replacement='{"column": "ink_fraction", "max_value": c.min_ink_fraction}',
+        target="tests",
+        keyword=None,
+        description=(
+            "wrong key: the ink check caps the ink fraction at the minimum instead "
+            "of requiring it"
+        ),
+    ),
+    Mutant(
+        name="validation_report_ok_when_any_passes",
+        path="text_recognizer/validation/report.py",
+        original="return all(outcome.success for outcome in self.outcomes)",
+        replacement="return any(outcome.success for outcome in self.outcomes)",
+        target="tests",
+        keyword=None,
+        description="a validation report is ok as soon as one expectation holds",
+    ),
+)
+
 #: Every round: what the nightly job and ``--catalogue scripts.unseen_bugs`` plant. Once measured,
 #: a round is no longer unseen, so nightly this checks that its bugs *stay* caught; the next
 #: measurement of unseen bugs needs a fresh round (``--only`` its names).
-ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2}
-MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2
+ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2, "3": ROUND_3}
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3
