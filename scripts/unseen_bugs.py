@@ -13,7 +13,7 @@ Each bug names the whole fast lane (``target="tests"``) rather than one test. On
 measured, its survivors get their tests and join the catalogue; the round is then no longer
 unseen, so the next measurement needs a fresh round, written the same way, rather than the old
 ones counted again. Measured: round 1, 23 of 30 (76.7 %); round 2, written after round 1's
-survivors got tests, 15 of 30 (50.0 %).
+survivors got tests, 15 of 30 (50.0 %); round 3, after round 2's, 17 of 30 (56.7 %).
 """
 
 from __future__ import annotations
@@ -663,7 +663,8 @@ ROUND_2: tuple[Mutant, ...] = (
     ),
 )
 
-#: Round 3, 2026-11-28, written after round 2's survivors got their tests.
+#: Round 3, 2026-11-28, written after round 2's survivors got their tests: 17 of 30 killed
+#: (56.7 %); its 13 survivors have no tests yet (see the nightly job's survivors).
 ROUND_3: tuple[Mutant, ...] = (
     Mutant(
         name="augment_blurs_when_it_should_not",
