@@ -271,7 +271,8 @@ def _library(
     search_dirs: tuple[Path, ...], cache_dir: Path | None, bundle: Path | None = None
 ) -> tuple[tuple[HandwritingFont, ...], tuple[LibraryRow, ...]]:
     roles = writer_roles()
-    vetted = VettingCache((cache_dir or font_cache_dir()) / CACHE_FILE, _vet)
+    cache_file = (cache_dir or font_cache_dir()) / CACHE_FILE
+    vetted = VettingCache(cache_file, _vet, enabled=not cache_disabled())
     fonts: list[HandwritingFont] = []
     rows: list[LibraryRow] = []
     for entry in read_catalog():
@@ -286,7 +287,7 @@ def _library(
             rows.append(LibraryRow(entry.name, entry.style, role, "not installed", hint))
             continue
         source, path = installed[0]
-        vetting: FontVetting = _vet(path) if cache_disabled() else vetted.vetting(path)
+        vetting: FontVetting = vetted.vetting(path)
         if not vetting.usable:
             reason = vetting.rejected or "rejected"
             rows.append(LibraryRow(entry.name, entry.style, role, "rejected", reason))
