@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scripts.mutant import AREAS, Mutant, area_of  # noqa: F401 (the catalogue's API)
-from scripts.unseen_bugs import ROUND_1, ROUND_2
+from scripts.unseen_bugs import ROUND_1, ROUND_2, ROUND_3
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
@@ -798,6 +798,27 @@ ROUND_2_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: Round 3's survivors (13 of 30 on 2026-11-28) and their tests.
+ROUND_3_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "augment_blurs_when_it_should_not": ("tests/data/test_transforms.py", "blur_strikes"),
+    "tar_symlink_resolved_from_the_root": ("tests/data/test_archive.py", "own_folder"),
+    "crop_bottom_margin_off_by_one": ("tests/inference/test_segmentation.py", "below_as_above"),
+    "single_dark_row_is_a_scanner_edge": ("tests/data/test_page.py", "border_line"),
+    "unit_tuple_stride_gets_a_projection": ("tests/models/test_resnet.py", None),
+    "lstm_dropout_on_the_first_layer_input": ("tests/models/test_line_ctc.py", "dropout"),
+    "zero_temperature_accepted": ("tests/models/test_decoding.py", "temperature"),
+    "logged_wer_is_the_cer": ("tests/lit_models/test_lit_models.py", "own_names"),
+    "test_epoch_resets_validation_rates": ("tests/lit_models/test_lit_models.py", "epoch_start"),
+    "wer_metric_never_reset": ("tests/lit_models/test_metrics.py", "reset"),
+    "seed_zero_override_ignored": ("tests/training/test_experiment.py", "zero"),
+    "two_line_page_read_as_a_line": ("tests/inference/test_recognizer.py", "wide_page"),
+    "disconnect_after_answer_counted_as_499": (
+        "tests/api/test_timeouts.py",
+        "complete_answer",
+    ),
+}
+
+
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
         replace(bug, target=tests[bug.name][0], keyword=tests[bug.name][1])
@@ -806,8 +827,10 @@ def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None
     )
 
 
-HELD_OUT_CAUGHT: tuple[Mutant, ...] = _with_tests(ROUND_1, ROUND_1_SURVIVOR_TESTS) + _with_tests(
-    ROUND_2, ROUND_2_SURVIVOR_TESTS
+HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
+    _with_tests(ROUND_1, ROUND_1_SURVIVOR_TESTS)
+    + _with_tests(ROUND_2, ROUND_2_SURVIVOR_TESTS)
+    + _with_tests(ROUND_3, ROUND_3_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

@@ -10,9 +10,11 @@ import time
 
 import pytest
 
-from tests.api.asgi import exchange, run_served
+from tests.api.asgi import exchange, http_scope, run_served
 from tests.api.fakes import encoded_image
 from text_recognizer.api.app import create_app
+from text_recognizer.api.metrics import Metrics
+from text_recognizer.api.middleware import GuardMiddleware
 from text_recognizer.api.settings import ServeSettings
 
 PNG = encoded_image(60, 20)
@@ -79,6 +81,32 @@ def test_a_client_leaving_mid_upload_is_counted_apart_not_as_an_error(app, caplo
     assert "Traceback" not in caplog.text
     assert [r.levelname for r in caplog.records if "went away" in r.message] == ["INFO"]
     assert answer.status in (None, 499)  # nobody is there to read it
+
+
+def test_a_client_closing_after_a_complete_answer_is_counted_by_its_status() -> None:
+    """Streaming responses keep listening for a disconnect after the answer; one that comes
+    then is the client finishing, not leaving early (no 499, no disconnect count)."""
+
+    async def answers_then_listens(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+        assert (await receive())["type"] == "http.disconnect"
+
+    async def closing_client() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def sent(message: dict) -> None:
+        pass
+
+    metrics = Metrics()
+    guard = GuardMiddleware(
+        answers_then_listens, metrics, 1.0, asyncio.Event(), known_paths=["/v1/health"]
+    )
+    asyncio.run(guard(http_scope("/v1/health", method="GET"), closing_client, sent))
+
+    assert metrics.requests("/v1/health", "GET", 200) == 1
+    assert metrics.requests("/v1/health", "GET", 499) == 0
+    assert metrics.value("recognizer_client_disconnects_total", route="/v1/health") == 0
 
 
 def test_an_error_answered_before_the_body_is_read_closes_the_connection(app) -> None:

@@ -39,6 +39,16 @@ def test_tar_gz_extracts_files_and_internal_links(workdir: Path) -> None:
     assert (target / "forms" / "alias.png").read_bytes() == b"png"
 
 
+def test_tar_symlink_is_resolved_from_its_own_folder(workdir: Path) -> None:
+    """``../a.png`` from ``forms/scans/`` stays inside the target, so it is extracted."""
+    archive = write_tgz(
+        workdir / "archive" / "a.tgz",
+        [("forms/a.png", b"png"), link_member("forms/scans/alias.png", "../a.png")],
+    )
+    target = extract_archive(archive, workdir / "out")
+    assert (target / "forms" / "scans" / "alias.png").read_bytes() == b"png"
+
+
 def test_zip_slip_member_is_refused_by_name(workdir: Path) -> None:
     archive = write_zip(workdir / "archive" / "evil.zip", {"ok.txt": b"x", "../evil": b"pwned"})
     with pytest.raises(UnsafeArchiveError, match=r"'\.\./evil'.*escapes"):

@@ -57,6 +57,18 @@ def test_a_dark_scanner_edge_is_cut_away(line) -> None:
     assert not normalized.ink[:, -12:].any()
 
 
+@pytest.mark.parametrize("side", ["top", "bottom", "left", "right"])
+def test_a_single_dark_border_line_is_ink_not_a_scanner_edge(side) -> None:
+    """One dark row or column along a border is a ruled line or a stroke; an edge is wider."""
+    ink = np.zeros((60, 300), dtype=bool)
+    ink[22:40, 30:250] = True
+    ruled = ink.copy()
+    border = {"top": (0, slice(None)), "bottom": (-1, slice(None))}
+    border |= {"left": (slice(None), 0), "right": (slice(None), -1)}
+    ruled[border[side]] = True
+    np.testing.assert_array_equal(page.scanner_edges(ruled), ruled)
+
+
 def test_specks_away_from_the_text_do_not_widen_the_block() -> None:
     gray = np.full((400, 600), 230, dtype=np.uint8)
     gray[150:170, 100:500] = 20  # a line of text

@@ -48,3 +48,13 @@ def test_geometry_keeps_the_ink_on_the_canvas(line_image):
 def test_augmentation_refuses_images_that_are_not_grayscale(line_image):
     with pytest.raises(ValueError, match="expects an 'L' image"):
         ImageAugmentation()(line_image.convert("RGB"))
+
+
+@pytest.mark.parametrize("probability", [0.0, 0.25, 1.0])
+def test_blur_strikes_with_its_configured_probability(line_image, probability):
+    """Only the blur can change the image here, so the share of changed images is its rate."""
+    blur_only = ImageAugmentation((0, 0), (0, 0), (1, 1), (1, 1), (0, 0), probability, (0, 0))
+    torch.manual_seed(0)
+    draws = 200
+    changed = sum(blur_only(line_image).tobytes() != line_image.tobytes() for _ in range(draws))
+    assert abs(changed / draws - probability) < 0.08

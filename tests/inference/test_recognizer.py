@@ -175,6 +175,15 @@ def test_auto_mode_sends_paragraph_looking_images_through_segmentation(counting_
     assert predictions[0].model_version == "lines-counter"
 
 
+@pytest.mark.parametrize("lines", [[6, 6], [6, 5, 6]])
+def test_auto_mode_reads_a_wide_page_of_several_lines_as_a_paragraph(counting_recognizer, lines):
+    """Wider than a line's aspect, so only its text rows can tell: two rows already make a
+    paragraph."""
+    prediction = counting_recognizer.predict(marks_page(lines))
+    assert prediction.kind == "paragraphs"
+    assert prediction.text == "\n".join(map(str, lines))
+
+
 def test_a_blank_page_reads_as_no_text(counting_recognizer):
     prediction = counting_recognizer.predict(Image.new("L", (300, 300), 255), mode="paragraphs")
     assert (prediction.text, prediction.kind) == ("", "paragraphs")

@@ -100,6 +100,21 @@ def test_touching_lines_are_cut_at_the_profile_minimum():
     assert 40 <= boxes[0].bottom == boxes[1].top <= 60
 
 
+def paper_margins(crop: Image.Image) -> tuple[int, int]:
+    """Blank rows above the crop's first ink row and below its last."""
+    inked = np.flatnonzero((np.asarray(crop) < 128).any(axis=1))
+    return int(inked[0]), crop.height - 1 - int(inked[-1])
+
+
+def test_lines_stopped_by_their_band_get_as_much_paper_below_as_above():
+    gray = page([(20, 40), (60, 80)])
+    gray[40:60, 50:52] = 20  # the descender runs into the band's edge, above and below the cut
+    upper, lower = crop_lines(gray)
+    assert paper_margins(upper)[0] > 0  # a free top margin: the one the cut side must match
+    assert paper_margins(upper)[1] == paper_margins(upper)[0]
+    assert paper_margins(lower)[0] == paper_margins(lower)[1]
+
+
 def test_specks_and_dots_are_not_lines():
     gray = page([(20, 40), (70, 90)])
     gray[55:57, 100:102] = 20  # a dot between the lines

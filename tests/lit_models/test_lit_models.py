@@ -177,28 +177,69 @@ def test_each_line_of_a_batch_is_decoded_from_its_own_frames_only(decoding):
     assert texts == ["ab", "cdef"]
 
 
-@pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")  # no Trainer here
-def test_the_logged_error_rates_divide_by_the_references_not_the_predictions():
-    from text_recognizer.metrics import character_error_rate, word_error_rate
+#: What ``_SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])`` reads, and the references of
+#: its batch: a pair whose CER and WER differ, so a rate logged under the other's name shows.
+SPELLED_PREDICTIONS = ["helo", "abcdef"]
+SPELLED_REFERENCES = ["hello world", "ab"]
 
-    references = ["hello world", "ab"]
+
+@pytest.fixture
+def spelled_lit(monkeypatch) -> tuple[LineCTCLitModel, dict, dict]:
+    """A line lit model over a stand-in that reads SPELLED_PREDICTIONS, one batch for it, and
+    the values its ``self.log`` calls record (no Trainer is attached)."""
     lit = LineCTCLitModel("tiny")
     lit.model = _SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])
-    targets, lengths = VOCAB.pad_batch([VOCAB.encode(text) for text in references])
+    targets, lengths = VOCAB.pad_batch([VOCAB.encode(text) for text in SPELLED_REFERENCES])
     batch = {
         "images": None,
         "widths": None,
         "targets": targets,
         "target_lengths": lengths,
-        "texts": references,
+        "texts": SPELLED_REFERENCES,
     }
+    logged: dict = {}
+    monkeypatch.setattr(lit, "log", lambda name, value, **_: logged.__setitem__(name, value))
+    return lit, batch, logged
+
+
+def test_the_logged_error_rates_divide_by_the_references_not_the_predictions(spelled_lit):
+    from text_recognizer.metrics import character_error_rate, word_error_rate
+
+    lit, batch, _ = spelled_lit
     lit._evaluate(batch, "val")
-    predictions = ["helo", "abcdef"]
     assert float(lit.rates["val"].cer.compute()) == pytest.approx(
-        character_error_rate(predictions, references)
+        character_error_rate(SPELLED_PREDICTIONS, SPELLED_REFERENCES)
     )
     wer = float(lit.rates["val"].wer.compute())
-    assert wer == pytest.approx(word_error_rate(predictions, references))
+    assert wer == pytest.approx(word_error_rate(SPELLED_PREDICTIONS, SPELLED_REFERENCES))
+
+
+@pytest.mark.parametrize("stage", ["val", "test"])
+def test_each_stage_logs_its_cer_and_wer_under_their_own_names(spelled_lit, stage):
+    from text_recognizer.metrics import character_error_rate, word_error_rate
+
+    lit, batch, logged = spelled_lit
+    lit._evaluate(batch, stage)
+    expected = {
+        "cer": character_error_rate(SPELLED_PREDICTIONS, SPELLED_REFERENCES),
+        "wer": word_error_rate(SPELLED_PREDICTIONS, SPELLED_REFERENCES),
+    }
+    assert expected["cer"] != pytest.approx(expected["wer"])
+    for name, value in expected.items():
+        assert float(logged[f"{stage}/{name}"].compute()) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "hook, reset, kept",
+    [("on_validation_epoch_start", "val", "test"), ("on_test_epoch_start", "test", "val")],
+)
+def test_an_epoch_start_resets_its_own_stage_rates_only(spelled_lit, hook, reset, kept):
+    lit, batch, _ = spelled_lit
+    for stage in ("val", "test"):
+        lit._evaluate(batch, stage)
+    getattr(lit, hook)()
+    assert int(lit.rates[reset].cer.units) == int(lit.rates[reset].wer.units) == 0
+    assert int(lit.rates[kept].cer.units) > 0 and int(lit.rates[kept].wer.units) > 0
 
 
 @pytest.mark.parametrize("decoding", ["greedy", "beam"])

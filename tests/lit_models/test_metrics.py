@@ -29,4 +29,6 @@ def test_reset_forgets_the_previous_stage():
     rates.update(*BATCHES[1])
     rates.reset()
     rates.update(*BATCHES[0])
-    assert float(rates.compute()["cer"]) == pytest.approx(character_error_rate(*BATCHES[0]))
+    computed = rates.compute()
+    assert float(computed["cer"]) == pytest.approx(character_error_rate(*BATCHES[0]))
+    assert float(computed["wer"]) == pytest.approx(word_error_rate(*BATCHES[0]))

@@ -17,6 +17,7 @@ from text_recognizer.decoding import (
     ctc_beam_search,
     ctc_collapse,
     ctc_greedy,
+    tempered,
 )
 from text_recognizer.vocab import DEFAULT_VOCABULARY as VOCAB
 
@@ -256,3 +257,10 @@ def test_a_characters_confidence_is_the_best_frame_of_its_run():
     decoded = ctc_greedy((probs / probs.sum(-1, keepdim=True)).log().unsqueeze(0))[0]
     assert decoded.text == "a"
     assert decoded.char_confidences[0] == pytest.approx(0.9 / (0.9 + 0.01 * (len(VOCAB) - 1)))
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0, math.inf, math.nan])
+def test_a_temperature_that_is_not_a_positive_number_is_refused(temperature):
+    log_probs = torch.log_softmax(torch.randn(1, 5, len(VOCAB)), dim=-1)
+    with pytest.raises(ValueError, match="temperature must be a positive number"):
+        tempered(log_probs, temperature)

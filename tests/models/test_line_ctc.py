@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from text_recognizer.errors import ModelInputError
 from text_recognizer.models import build_model
-from text_recognizer.models.line_ctc import reverse_within_lengths
+from text_recognizer.models.line_ctc import MaskedBiLSTM, reverse_within_lengths
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 
@@ -87,3 +87,12 @@ def test_any_batch_of_widths_gets_ceil_quarter_frames_and_padding_invariance(wid
         alone, _ = model(images[row : row + 1, :, :, :width], torch.tensor([width]))
         frames = int(lengths[row])
         assert torch.allclose(log_probs[row, :frames], alone[0, :frames], atol=1e-5)
+
+
+def test_lstm_dropout_falls_between_layers_only():
+    """As ``nn.LSTM(dropout=...)``: a one-layer stack sees its input whole even in training."""
+    x, lengths = torch.rand(2, 7, 5), torch.tensor([7, 4])
+    one_layer = MaskedBiLSTM(5, 4, layers=1, dropout=0.5).train()
+    assert torch.equal(one_layer(x, lengths), one_layer(x, lengths))
+    two_layers = MaskedBiLSTM(5, 4, layers=2, dropout=0.5).train()
+    assert not torch.equal(two_layers(x, lengths), two_layers(x, lengths))

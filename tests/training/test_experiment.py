@@ -46,6 +46,15 @@ def test_command_line_options_override_the_file():
     assert config["seed"] == 5
 
 
+def test_an_override_of_zero_replaces_the_files_value():
+    """0 is a value, not "not given": ``--seed 0`` must not leave the file's seed in place."""
+    parser = add_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(["--config", "x.yaml", "--seed", "0", "--num-workers", "0"])
+    config = apply_overrides({"seed": 7, "data": {"num_workers": 4}}, args)
+    assert config["seed"] == 0
+    assert config["data"]["num_workers"] == 0
+
+
 def test_train_is_a_cli_subcommand():
     args = build_parser().parse_args(["train", "--config", "lines_tiny.yaml", "--fast-dev-run"])
     assert args.command == "train" and args.fast_dev_run and callable(args.func)
