@@ -100,8 +100,8 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
             return Image.fromarray(array)
         if array.dtype == np.uint8:
             return Image.fromarray(array)
-        if array.dtype == np.uint16:
-            return Image.fromarray(array, mode="I;16")
+        if array.dtype == np.uint16:  # Pillow >= 11 infers "I;16" and refuses it as mode=
+            return Image.fromarray(np.ascontiguousarray(array))
         return Image.fromarray(array.astype(np.int32), mode="I")
     raise InvalidImageError(f"image array has unsupported dtype {array.dtype}")
 

@@ -87,6 +87,17 @@ def test_bad_input_raises_invalid_image_error_naming_the_problem(line_recognizer
         line_recognizer.predict(source)
 
 
+@pytest.mark.parametrize("dtype, scale", [(np.uint16, 257), (np.int32, 1), (np.float32, 1.0)])
+def test_a_gray_array_of_any_pixel_type_reads_like_its_8_bit_page(
+    line_recognizer, line_image, dtype, scale
+):
+    """16-bit scans come as uint16 arrays: they read like the 8-bit page they scale to."""
+    gray = np.asarray(line_image.convert("L"))
+    expected = line_recognizer.predict(gray)
+    array = (gray.astype(np.float64) * scale).astype(dtype)
+    assert line_recognizer.predict(array).text == expected.text
+
+
 def test_missing_file_is_named(line_recognizer, tmp_path):
     with pytest.raises(InvalidImageError, match="no such file"):
         line_recognizer.predict(tmp_path / "absent.png")

@@ -4,6 +4,8 @@ Actions::
 
     regress samples --out tests/regression/samples        # render the fixed sample images
     regress goldens --reason "why"                        # rewrite goldens, log the change
+    regress probes --reason "why"                         # re-record the pipeline probes
+    regress probes --check                                # compare the probes, list what moved
     regress mine --model DIR --data VAL_DIR --k 32 \\
         --out tests/regression/loss_ranked.json --grid docs/loss_ranked.png
     regress check                                         # goldens + suite vs the model
@@ -43,6 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     goldens.add_argument("--reason", required=True, help="why the goldens move (logged)")
     _model_and_paths(goldens)
     goldens.set_defaults(func=run_goldens)
+
+    probes = actions.add_parser(
+        "probes", help="re-record (or --check) the pipeline probes: each stage on fixed inputs"
+    )
+    probe_action = probes.add_mutually_exclusive_group(required=True)
+    probe_action.add_argument("--reason", help="why the probes move (logged)")
+    probe_action.add_argument("--check", action="store_true", help="compare, change nothing")
+    probes.add_argument("--goldens", default=GOLDENS_DIR)
+    probes.set_defaults(func=run_probes)
 
     mine = actions.add_parser("mine", help="freeze the k highest-loss examples of a data set")
     mine.add_argument("--model", default=None, help="staged model folder (default: packaged)")
@@ -120,6 +131,36 @@ def run_goldens(args: argparse.Namespace) -> int:
         print(entry.to_markdown())
     print(f"wrote {', '.join(str(path) for path in report.files)}; logged in {report.changelog}")
     return 0
+
+
+def run_probes(args: argparse.Namespace) -> int:
+    """Re-record the probes with a reason, or (``--check``) exit 1 listing every probe that
+    moved."""
+    from pathlib import Path
+
+    from text_recognizer.testing import probes
+
+    if not args.check:
+        path, entry = probes.regenerate_probes(args.reason, args.goldens)
+        print(entry.to_markdown())
+        print(f"wrote {path}")
+        return 0
+    golden = probes.read_probe_goldens(Path(args.goldens) / probes.PROBES_FILE)
+    moved = 0
+    for name, item in probes.all_probes().items():
+        if item.missing():
+            print(f"probe {name!r} skipped: needs {', '.join(item.missing())}")
+            continue
+        if name not in golden.probes:
+            print(f"probe {name!r} has no golden; record it with {probes.REGENERATE_PROBES}")
+            moved += 1
+            continue
+        problems = probes.compare_probe(item, golden.probes[name], probes.run_probe(item))
+        if problems:
+            print(probes.mismatch_report(name, problems, golden.environment))
+            moved += 1
+    print(f"pipeline probes: {moved} moved" if moved else "pipeline probes: all as recorded")
+    return 1 if moved else 0
 
 
 def run_mine(args: argparse.Namespace) -> int:
