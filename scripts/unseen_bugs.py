@@ -1000,5 +1000,318 @@ ROUND_3: tuple[Mutant, ...] = (
 #: Every round: what the nightly job and ``--catalogue scripts.unseen_bugs`` plant. Once measured,
 #: a round is no longer unseen, so nightly this checks that its bugs *stay* caught; the next
 #: measurement of unseen bugs needs a fresh round (``--only`` its names).
-ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2, "3": ROUND_3}
-MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3
+#: Round 4, 2026-11-28, written after round 3's survivors got their tests and while the
+#: pipeline probes (text_recognizer/testing/probes) were being built; not yet measured.
+ROUND_4: tuple[Mutant, ...] = (
+    # -- data: generator, downloads, archives ---------------------------------------------------
+    Mutant(
+        name="archive_bytes_budget_counted_per_member",
+        path="text_recognizer/data/archive.py",
+        original="_check_count_and_total(info.filename, 0, written + produced, limits)",
+        replacement="_check_count_and_total(info.filename, 0, produced, limits)",
+        target="tests",
+        keyword=None,
+        description="the zip bomb's byte limit is checked per member, not over the whole archive",
+    ),
+    Mutant(
+        name="existing_download_trusted_without_checksum",
+        path="text_recognizer/data/download.py",
+        original=(
+            "    if dest.exists():\n"
+            "        if sha256:\n"
+            "            verify_sha256(dest, sha256)\n"
+            "        return dest\n"
+        ),
+        replacement="    if dest.exists():\n        return dest\n",
+        target="tests",
+        keyword=None,
+        description="a file already at the destination is returned without checking its SHA-256",
+    ),
+    Mutant(
+        name="generated_dataset_ignores_no_augment",
+        path="text_recognizer/data/synthetic.py",
+        original="config = SyntheticConfig(kind=kind, seed=seed, augment=augment)",
+        replacement="config = SyntheticConfig(kind=kind, seed=seed)",
+        target="tests",
+        keyword=None,
+        description="generate_dataset drops its augment argument: --no-augment sets are augmented",
+    ),
+    # -- preprocessing and augmentation ---------------------------------------------------------
+    Mutant(
+        name="crop_margin_padded_with_ink",
+        path="text_recognizer/data/page.py",
+        original="return np.pad(block, pad, constant_values=255) if pad else block",
+        replacement="return np.pad(block, pad) if pad else block",
+        target="tests",
+        keyword=None,
+        description="the text block's margin is padded with 0 (black ink) instead of white paper",
+    ),
+    Mutant(
+        name="premultiplied_la_alpha_applied_twice",
+        path="text_recognizer/data/preprocess.py",
+        original="return gray + 255.0 * (1.0 - alpha)  # gray is already premultiplied",
+        replacement="return gray * alpha + 255.0 * (1.0 - alpha)  # composite on white",
+        target="tests",
+        keyword=None,
+        description="premultiplied 'La' images are multiplied by alpha again: half-transparent ink "
+        "comes out too dark",
+    ),
+    Mutant(
+        name="augmentation_fills_corners_white",
+        path="text_recognizer/data/transforms.py",
+        original="            fillcolor=paper,\n",
+        replacement="            fillcolor=255,\n",
+        target="tests",
+        keyword=None,
+        description="rotated/sheared training images get pure white corners instead of the "
+        "image's paper level",
+    ),
+    # -- models ---------------------------------------------------------------------------------
+    Mutant(
+        name="line_stem_output_not_masked",
+        path="text_recognizer/models/line_ctc.py",
+        original="        x = x * column_mask(lengths, x.shape[-1], x.dtype)\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="the line stem's output is not re-masked, so padding (BatchNorm bias) leaks "
+        "into the first block and a line's output depends on its batch",
+    ),
+    Mutant(
+        name="kv_cache_values_from_past_keys",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="value = torch.cat([past[1], value], dim=2)",
+        replacement="value = torch.cat([past[0], value], dim=2)",
+        target="tests",
+        keyword=None,
+        description="incremental decoding extends the value cache with the past keys",
+    ),
+    Mutant(
+        name="sinusoid_odd_columns_are_sines",
+        path="text_recognizer/models/positional.py",
+        original="table[:, 1::2] = torch.cos(position * frequency)",
+        replacement="table[:, 1::2] = torch.sin(position * frequency)",
+        target="tests",
+        keyword=None,
+        description="the odd columns of the position table hold sines, duplicating the even ones",
+    ),
+    # -- decoding and confidence ----------------------------------------------------------------
+    Mutant(
+        name="beam_memory_tiled_not_interleaved",
+        path="text_recognizer/decoding.py",
+        original=("(key.repeat_interleave(beam_width, 0), value.repeat_interleave(beam_width, 0))"),
+        replacement="(key.repeat(beam_width, 1, 1, 1), value.repeat(beam_width, 1, 1, 1))",
+        target="tests",
+        keyword=None,
+        description="beam search tiles the image memory instead of interleaving it: with more "
+        "than one image, beams attend to another image's memory",
+    ),
+    Mutant(
+        name="empty_ctc_reading_fully_confident",
+        path="text_recognizer/decoding.py",
+        original="sum(shown_confidences) / len(shown_confidences) if shown_confidences else 0.0",
+        replacement="sum(shown_confidences) / len(shown_confidences) if shown_confidences else 1.0",
+        target="tests",
+        keyword=None,
+        description="a CTC reading with no characters gets confidence 1.0 instead of 0",
+    ),
+    Mutant(
+        name="temperature_fit_squares_the_mean_gap",
+        path="text_recognizer/calibration.py",
+        original="error = float(np.mean((confidence - accuracy) ** 2))",
+        replacement="error = float(np.mean(confidence - accuracy) ** 2)",
+        target="tests",
+        keyword=None,
+        description="the temperature fit minimises the squared mean gap, not the mean squared gap",
+    ),
+    # -- losses ---------------------------------------------------------------------------------
+    Mutant(
+        name="paragraph_loss_against_decoder_inputs",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="            outputs,\n            ignore_index=self.vocab.pad_index,\n",
+        replacement="            inputs,\n            ignore_index=self.vocab.pad_index,\n",
+        target="tests",
+        keyword=None,
+        description="the cross-entropy targets are the decoder inputs (<start> text), so the "
+        "model learns to copy its input instead of predicting the next token",
+    ),
+    Mutant(
+        name="line_decoding_setting_inverted",
+        path="text_recognizer/lit_models/line.py",
+        original='if self.hparams.decoding == "beam":',
+        replacement='if self.hparams.decoding != "beam":',
+        target="tests",
+        keyword=None,
+        description="the line model decodes by beam search when greedy is configured and greedily "
+        "when beam is",
+    ),
+    Mutant(
+        name="paragraph_beam_validation_uncapped",
+        path="text_recognizer/lit_models/paragraph.py",
+        original='self.model, batch["images"], self.vocab, self.hparams.beam_width, max_length',
+        replacement='self.model, batch["images"], self.vocab, self.hparams.beam_width',
+        target="tests",
+        keyword=None,
+        description="beam-search validation ignores the 2 x reference + 16 token cap",
+    ),
+    # -- metrics and evaluation -----------------------------------------------------------------
+    Mutant(
+        name="reference_words_split_on_single_spaces",
+        path="text_recognizer/metrics.py",
+        original='reference.split() if unit == "word" else reference',
+        replacement='reference.split(" ") if unit == "word" else reference',
+        target="tests",
+        keyword=None,
+        description="reference words are split on single spaces: newlines and repeated spaces "
+        "change the WER",
+    ),
+    Mutant(
+        name="evaluation_calibration_truths_keep_newlines",
+        path="text_recognizer/evaluation.py",
+        original='        [truth.replace("\\n", "") for truth in truths],\n',
+        replacement="        truths,\n",
+        target="tests",
+        keyword=None,
+        description="calibration compares newline-free readings with references that still "
+        "hold their newlines",
+    ),
+    Mutant(
+        name="metric_units_averaged_across_processes",
+        path="text_recognizer/lit_models/metrics.py",
+        original=(
+            'self.add_state("units", default=torch.tensor(0, dtype=torch.long), '
+            'dist_reduce_fx="sum")'
+        ),
+        replacement=(
+            'self.add_state("units", default=torch.tensor(0, dtype=torch.long), '
+            'dist_reduce_fx="mean")'
+        ),
+        target="tests",
+        keyword=None,
+        description="under DDP the reference units are averaged while the errors are summed, "
+        "so the epoch CER/WER is multiplied by the number of processes",
+    ),
+    # -- optimisation and training --------------------------------------------------------------
+    Mutant(
+        name="checkpoint_model_returned_in_train_mode",
+        path="text_recognizer/lit_models/__init__.py",
+        original="    return model.eval(), hparams\n",
+        replacement="    return model, hparams\n",
+        target="tests",
+        keyword=None,
+        description="load_model_from_checkpoint returns the model in train mode (dropout on, "
+        "BatchNorm updating)",
+    ),
+    Mutant(
+        name="test_split_scored_on_last_weights",
+        path="text_recognizer/training/experiment.py",
+        original="trainer.test(lit_model, datamodule=data, ckpt_path=best_path, verbose=False)",
+        replacement="trainer.test(lit_model, datamodule=data, verbose=False)",
+        target="tests",
+        keyword=None,
+        description="the test metrics in results.json come from the last weights, not the best "
+        "checkpoint",
+    ),
+    Mutant(
+        name="data_seed_ignores_config_seed",
+        path="text_recognizer/training/experiment.py",
+        original='data.setdefault("seed", config.get("seed", 0))',
+        replacement='data.setdefault("seed", 0)',
+        target="tests",
+        keyword=None,
+        description="the DataModule is always seeded with 0, whatever the config's (or --seed's) "
+        "seed",
+    ),
+    # -- export and inference -------------------------------------------------------------------
+    Mutant(
+        name="exported_step_reads_past_keys_as_values",
+        path="text_recognizer/export.py",
+        original="            unstack_keys_values(past_keys, past_values),\n",
+        replacement="            unstack_keys_values(past_keys, past_keys),\n",
+        target="tests",
+        keyword=None,
+        description="the exported decoder step takes the past keys as the past values",
+    ),
+    Mutant(
+        name="parity_passes_missing_outputs",
+        path="text_recognizer/export_parity.py",
+        original="    passed = len(expected) == len(actual)\n",
+        replacement="    passed = True\n",
+        target="tests",
+        keyword=None,
+        description="a backend returning fewer outputs than eager passes the parity check (zip "
+        "stops at the shorter)",
+    ),
+    Mutant(
+        name="beam_reading_ignores_fitted_temperature",
+        path="text_recognizer/recognizer.py",
+        original="log_probs, lengths, beam_width=self.beam_width, temperature=temperature",
+        replacement="log_probs, lengths, beam_width=self.beam_width",
+        target="tests",
+        keyword=None,
+        description="line beam search ignores the staged model's calibrated temperature",
+    ),
+    # -- service --------------------------------------------------------------------------------
+    Mutant(
+        name="byte_budget_lets_small_requests_jump_the_queue",
+        path="text_recognizer/api/limits.py",
+        original="if not self._waiters and self.in_use + nbytes <= self.capacity:",
+        replacement="if self.in_use + nbytes <= self.capacity:",
+        target="tests",
+        keyword=None,
+        description="a reservation that fits is granted even while larger ones wait, so big "
+        "images can starve",
+    ),
+    Mutant(
+        name="batch_window_in_seconds",
+        path="text_recognizer/api/service.py",
+        original="window_s=self.settings.batch_window_ms / 1000.0,",
+        replacement="window_s=self.settings.batch_window_ms,",
+        target="tests",
+        keyword=None,
+        description="the micro-batch window in milliseconds is used as seconds: a lone request "
+        "waits 1000x too long",
+    ),
+    Mutant(
+        name="uploads_not_exif_transposed",
+        path="text_recognizer/api/limits.py",
+        original="        image = ImageOps.exif_transpose(image)\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="the service ignores EXIF orientation: rotated phone photos are read sideways",
+    ),
+    # -- data validation and expectations -------------------------------------------------------
+    Mutant(
+        name="manifest_path_escape_by_shared_prefix",
+        path="text_recognizer/validation/validate.py",
+        original="return target if target.startswith(base + os.sep) else",
+        replacement="return target if target.startswith(base) else",
+        target="tests",
+        keyword=None,
+        description="a manifest path into a sibling folder sharing the prefix (../data2/x) is "
+        "read as inside the data set",
+    ),
+    Mutant(
+        name="split_share_tolerance_takes_the_smaller",
+        path="text_recognizer/validation/tables.py",
+        original="tolerance = max(config.split_tolerance, noise)",
+        replacement="tolerance = min(config.split_tolerance, noise)",
+        target="tests",
+        keyword=None,
+        description="split shares are allowed the smaller of the configured tolerance and the "
+        "sampling noise",
+    ),
+    Mutant(
+        name="black_fraction_excludes_the_black_level",
+        path="text_recognizer/validation/image_stats.py",
+        original="histogram[: BLACK_LEVEL + 1].sum()",
+        replacement="histogram[:BLACK_LEVEL].sum()",
+        target="tests",
+        keyword=None,
+        description="pixels exactly at the black level (32) are not counted as black",
+    ),
+)
+
+ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2, "3": ROUND_3, "4": ROUND_4}
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4

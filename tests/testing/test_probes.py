@@ -140,6 +140,7 @@ def two_probes(monkeypatch) -> dict:
 def test_regeneration_writes_the_goldens_and_logs_what_moved(tmp_path, two_probes):
     path, first = probes.regenerate_probes("first recording", tmp_path)
     assert first.old_metric is None and first.new_metric == 2
+    assert first.changes == ["first recording of 2 probes"]
     two_probes["value"] = 2.0
     _, second = probes.regenerate_probes("the value doubled on purpose", tmp_path)
     assert second.changes == [

@@ -329,7 +329,7 @@ def regenerate_probes(reason: str, goldens_dir: str | os.PathLike) -> tuple[Path
             "'dev' extras first"
         )
     recorded = {name: run_probe(item) for name, item in probes.items()}
-    changes = []
+    changes = [] if previous else [f"first recording of {len(recorded)} probes"]
     for name, fields in recorded.items():
         if previous is None:
             break
