@@ -280,3 +280,24 @@ def test_a_checkpoint_that_does_not_hold_its_models_weights_is_refused_naming_th
     torch.save(checkpoint, damaged)
     with pytest.raises(ModelInputError, match="head.weight" if damage == "missing" else "extra"):
         load_model_from_checkpoint(damaged)
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"epochs: 3\nlr: 0.1\n", "cannot read checkpoint"),
+        (b"", "cannot read checkpoint"),
+        ([1, 2, 3], "not a text-recognizer checkpoint"),
+        ({"hyper_parameters": {"model_kind": "line_ctc", "model_config": {}}}, "no state_dict"),
+    ],
+    ids=["text", "empty", "a_list", "no_state_dict"],
+)
+def test_a_file_that_is_not_a_checkpoint_is_refused_naming_it(content, problem, tmp_path):
+    path = tmp_path / "not-a.ckpt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        torch.save(content, path)
+    with pytest.raises(ModelInputError, match=problem) as raised:
+        load_model_from_checkpoint(path)
+    assert "not-a.ckpt" in str(raised.value)

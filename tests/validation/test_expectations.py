@@ -77,6 +77,27 @@ def test_each_corruption_alone_fails_only_its_expectation(
     assert touched[name] & set(failure.sample_ids)
 
 
+@pytest.mark.parametrize("path", ["../outside.png", "/etc/hostname"])
+def test_a_manifest_path_leaving_the_data_set_is_reported_not_read(clean_lines, tmp_path, path):
+    """A path outside the folder is a finding of the report (nothing outside is ever read), not
+    a crash of the validation."""
+    import shutil
+    from dataclasses import replace
+
+    from text_recognizer.data.manifest import read_manifest, write_manifest
+
+    copy = tmp_path / "escaping"
+    shutil.copytree(clean_lines, copy)
+    manifest = read_manifest(copy)
+    escaping = replace(manifest.records[0], path=path)
+    write_manifest(copy, [escaping, *manifest.records[1:]], manifest.metadata)
+
+    report = validate_dataset(copy)
+
+    flagged = {f.name for f in report.failures if escaping.id in f.sample_ids}
+    assert "paths_inside_dataset" in flagged
+
+
 def test_paragraph_label_with_more_lines_than_the_image_fails_rows_check(
     clean_paragraphs, corrupt, paragraph_corruptions
 ):

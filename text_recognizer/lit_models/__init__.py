@@ -33,6 +33,7 @@ Inference with the bare model (what ``Recognizer`` and staging build on):
 from __future__ import annotations
 
 import os
+import pickle
 from typing import Any
 
 from torch import nn
@@ -60,11 +61,13 @@ def load_model_from_checkpoint(
 
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=False)
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
         raise ModelInputError(f"cannot read checkpoint {path}: {error}") from error
-    hparams = dict(checkpoint.get("hyper_parameters") or {})
+    hparams = dict(checkpoint.get("hyper_parameters") or {}) if isinstance(checkpoint, dict) else {}
     if "model_kind" not in hparams or "model_config" not in hparams:
         raise ModelInputError(f"{path} is not a text-recognizer checkpoint (no model_kind/config)")
+    if not isinstance(checkpoint.get("state_dict"), dict):
+        raise ModelInputError(f"{path} holds no state_dict: not a checkpoint Lightning saved")
     model = build_model(hparams["model_kind"], hparams["model_config"])
     prefix = "model."
     state = {

@@ -109,6 +109,8 @@ def compute_image_stats(path: str | os.PathLike, rows: bool = False) -> ImageSta
         data = Path(path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return ImageStats(file_exists=False)
+    except ValueError:  # a name no file can have: validate.image_file's mark for "outside"
+        return ImageStats(file_exists=False)
     digest = hashlib.sha256(data).hexdigest()
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -46,6 +46,9 @@ PROBE_MODULES = (
     "training",
     "fitting",
     "inference",
+    "export",
+    "service",
+    "expectations",
     "refusals",
 )
 #: A field's values are a summary, not a dump: more than this is refused when recording.
