@@ -1313,5 +1313,335 @@ ROUND_4: tuple[Mutant, ...] = (
     ),
 )
 
-ROUNDS: dict[str, tuple[Mutant, ...]] = {"1": ROUND_1, "2": ROUND_2, "3": ROUND_3, "4": ROUND_4}
-MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4
+#: Round 5, 2026-11-28, written (without reading tests/ or text_recognizer/testing/) once the
+#: pipeline probes covered every stage; not yet measured.
+ROUND_5: tuple[Mutant, ...] = (
+    # -- data: corpus, downloads, data sets ------------------------------------------------------
+    Mutant(
+        name="ordinal_suffix_ignores_the_teens",
+        path="text_recognizer/data/corpus.py",
+        original='.get(value % 10 if value // 10 != 1 else 0, "th")',
+        replacement='.get(value % 10, "th")',
+        target="tests",
+        keyword=None,
+        description="synthetic ordinals lose the teen exception: labels say 11st, 12nd, 13rd",
+    ),
+    Mutant(
+        name="resumed_download_counts_from_zero",
+        path="text_recognizer/data/download.py",
+        original="        done = offset\n",
+        replacement="        done = 0\n",
+        target="tests",
+        keyword=None,
+        description="a resumed download counts only the new bytes, so a complete file is "
+        "reported as ended early and progress is wrong",
+    ),
+    Mutant(
+        name="synthetic_sample_id_from_split_position",
+        path="text_recognizer/data/datasets.py",
+        original="self._sample_id(self.config.kind, generator_index)",
+        replacement="self._sample_id(self.config.kind, index)",
+        target="tests",
+        keyword=None,
+        description="on-the-fly sample ids use the position within the split, not the "
+        "generator index, so every split reuses the same ids",
+    ),
+    # -- preprocessing, augmentation, page normalisation, segmentation ---------------------------
+    Mutant(
+        name="line_width_truncated_not_rounded",
+        path="text_recognizer/data/preprocess.py",
+        original="int(width * LINE_HEIGHT / height + 0.5)",
+        replacement="int(width * LINE_HEIGHT / height)",
+        target="tests",
+        keyword=None,
+        description="a line's scaled width is truncated instead of rounded, squeezing lines "
+        "by up to a pixel",
+    ),
+    Mutant(
+        name="right_scanner_edge_measured_from_the_left",
+        path="text_recognizer/data/page.py",
+        original="left, right = _edge_depth(columns), _edge_depth(columns[::-1])",
+        replacement="left, right = _edge_depth(columns), _edge_depth(columns)",
+        target="tests",
+        keyword=None,
+        description="copy-paste: the right scanner edge's depth is read from the left border, "
+        "so a dark right edge stays in the text block",
+    ),
+    Mutant(
+        name="augmentation_jitter_identical_for_every_image",
+        path="text_recognizer/data/transforms.py",
+        original="rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, ()).item()))",
+        replacement="rng = np.random.default_rng(torch.initial_seed())",
+        target="tests",
+        keyword=None,
+        description="the augmentation generator is seeded from torch's initial seed, so every "
+        "image of a worker gets the same jitter",
+    ),
+    Mutant(
+        name="segmented_line_loses_its_last_column",
+        path="text_recognizer/segmentation.py",
+        original="right=min(ink.shape[1], int(columns[-1]) + 1 + pad),",
+        replacement="right=min(ink.shape[1], int(columns[-1]) + pad),",
+        target="tests",
+        keyword=None,
+        description="a line box's right edge is one column short: the exclusive end is "
+        "computed from the last ink column without the + 1",
+    ),
+    # -- models ------------------------------------------------------------------------------------
+    Mutant(
+        name="line_block_inner_conv_not_masked",
+        path="text_recognizer/models/resnet.py",
+        original=(
+            "        out = self.relu(self.bn1(self.conv1(x)))\n"
+            "        if mask is not None:\n"
+            "            out = out * mask\n"
+        ),
+        replacement="        out = self.relu(self.bn1(self.conv1(x)))\n",
+        target="tests",
+        keyword=None,
+        description="a residual block masks only its output, so padding leaks through the "
+        "first convolution into real columns",
+    ),
+    Mutant(
+        name="zero_init_on_the_first_batchnorm",
+        path="text_recognizer/models/resnet.py",
+        original="nn.init.zeros_(sub.bn2.weight)",
+        replacement="nn.init.zeros_(sub.bn1.weight)",
+        target="tests",
+        keyword=None,
+        description="the zero-init goes to each block's first BatchNorm, killing the residual "
+        "branch (its ReLU never passes a gradient)",
+    ),
+    Mutant(
+        name="token_embedding_init_std_inverted",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="std=config.d_model**-0.5",
+        replacement="std=config.d_model**0.5",
+        target="tests",
+        keyword=None,
+        description="token embeddings start with std sqrt(d_model) instead of 1/sqrt(d_model), "
+        "drowning the positional encodings",
+    ),
+    # -- decoding ----------------------------------------------------------------------------------
+    Mutant(
+        name="beam_finished_flags_not_reordered",
+        path="text_recognizer/decoding.py",
+        original="finished = finished[parent] | (token == vocab.end_index)",
+        replacement="finished = finished | (token == vocab.end_index)",
+        target="tests",
+        keyword=None,
+        description="autoregressive beam search keeps the finished flags of the old beam order "
+        "after reordering, freezing or reviving the wrong hypotheses",
+    ),
+    Mutant(
+        name="ctc_beam_repeat_collapses_blank_endings",
+        path="text_recognizer/decoding.py",
+        original="stay[1] = _log_add(stay[1], p_label + score)",
+        replacement="stay[1] = _log_add(stay[1], total + score)",
+        target="tests",
+        keyword=None,
+        description="CTC prefix beam search also collapses a blank-separated repeat into the "
+        "same prefix, double-counting its probability",
+    ),
+    # -- losses ------------------------------------------------------------------------------------
+    Mutant(
+        name="ctc_loss_counts_padded_frames",
+        path="text_recognizer/lit_models/line.py",
+        original=(
+            '        log_probs, lengths = self.model(batch["images"], batch["widths"])\n'
+            "        return F.ctc_loss(\n"
+        ),
+        replacement=(
+            '        log_probs, lengths = self.model(batch["images"], batch["widths"])\n'
+            "        lengths = torch.full_like(lengths, log_probs.shape[1])\n"
+            "        return F.ctc_loss(\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="the CTC loss gets every sample's padded frame count as its input length, "
+        "so short lines are trained to emit blanks over the padding",
+    ),
+    Mutant(
+        name="paragraph_label_smoothing_on_by_default",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="label_smoothing: float = 0.0,",
+        replacement="label_smoothing: float = 0.1,",
+        target="tests",
+        keyword=None,
+        description="the paragraph model smooths its labels unless told not to (default 0.1)",
+    ),
+    Mutant(
+        name="decoder_input_starts_with_padding",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="start = torch.full((batch, 1), vocab.start_index,",
+        replacement="start = torch.full((batch, 1), vocab.pad_index,",
+        target="tests",
+        keyword=None,
+        description="teacher forcing feeds <pad> instead of <start> first, while decoding "
+        "starts from <start>",
+    ),
+    # -- metrics and evaluation --------------------------------------------------------------------
+    Mutant(
+        name="edit_row_starts_at_zero",
+        path="text_recognizer/metrics.py",
+        original="current = [i]",
+        replacement="current = [0]",
+        target="tests",
+        keyword=None,
+        description="the edit-distance row starts at 0, so deleting leading items is free",
+    ),
+    Mutant(
+        name="evaluation_reads_images_in_auto_mode",
+        path="text_recognizer/evaluation.py",
+        original="recognizer.predict_batch(paths, mode=manifest.kind)",
+        replacement="recognizer.predict_batch(paths)",
+        target="tests",
+        keyword=None,
+        description="evaluation lets auto mode pick the model per image instead of the data "
+        "set's kind",
+    ),
+    Mutant(
+        name="writer_scores_cer_and_wer_swapped",
+        path="text_recognizer/evaluation.py",
+        original=(
+            "        character_error_rate(predictions, references),\n"
+            "        word_error_rate(predictions, references),\n"
+        ),
+        replacement=(
+            "        word_error_rate(predictions, references),\n"
+            "        character_error_rate(predictions, references),\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="per-writer and group scores report the WER as the CER and vice versa",
+    ),
+    # -- optimisation and training -----------------------------------------------------------------
+    Mutant(
+        name="warmup_one_step_too_long",
+        path="text_recognizer/lit_models/base.py",
+        original="if step < warmup_steps:",
+        replacement="if step <= warmup_steps:",
+        target="tests",
+        keyword=None,
+        description="the warm-up runs one step too long and overshoots the peak learning rate",
+    ),
+    Mutant(
+        name="early_stopping_waits_for_cer_to_rise",
+        path="text_recognizer/training/experiment.py",
+        original='EarlyStopping(monitor="val/cer", mode="min", **stopping)',
+        replacement='EarlyStopping(monitor="val/cer", mode="max", **stopping)',
+        target="tests",
+        keyword=None,
+        description="early stopping treats a higher validation CER as better and stops runs "
+        "that are still improving",
+    ),
+    Mutant(
+        name="train_writers_option_ignored",
+        path="text_recognizer/training/experiment.py",
+        original='for option in ("data_dir", "batch_size", "num_workers", "train_writers"):',
+        replacement='for option in ("data_dir", "batch_size", "num_workers"):',
+        target="tests",
+        keyword=None,
+        description="--train-writers is parsed but never written into the data section, so "
+        "writer-count runs train on every writer",
+    ),
+    # -- export and inference ----------------------------------------------------------------------
+    Mutant(
+        name="calibrated_staging_drops_half_precision",
+        path="text_recognizer/training/stage.py",
+        original="version, half=half, calibration=calibration",
+        replacement="version, calibration=calibration",
+        target="tests",
+        keyword=None,
+        description="re-saving model.pt with the fitted temperature forgets --half, so a "
+        "calibrated staged model is stored as float32",
+    ),
+    Mutant(
+        name="torchscript_traced_in_train_mode",
+        path="text_recognizer/export.py",
+        original="    model.eval()\n    parts = export_parts(model)\n",
+        replacement="    parts = export_parts(model)\n",
+        target="tests",
+        keyword=None,
+        description="to_torchscript no longer switches the model to eval mode, so a training "
+        "model is traced with batch statistics and dropout",
+    ),
+    Mutant(
+        name="max_tokens_cap_one_short",
+        path="text_recognizer/recognizer.py",
+        original="else self.max_tokens + 1",
+        replacement="else self.max_tokens",
+        target="tests",
+        keyword=None,
+        description="max_tokens forgets that <start> takes a position: a paragraph decodes one "
+        "token fewer than asked",
+    ),
+    # -- service -----------------------------------------------------------------------------------
+    Mutant(
+        name="inflight_limit_admits_one_more",
+        path="text_recognizer/api/service.py",
+        original="if self.inflight >= self.settings.max_inflight:",
+        replacement="if self.inflight > self.settings.max_inflight:",
+        target="tests",
+        keyword=None,
+        description="off by one: the service admits max_inflight + 1 requests before 503",
+    ),
+    Mutant(
+        name="data_url_base64_not_validated",
+        path="text_recognizer/api/limits.py",
+        original="base64.b64decode(payload, validate=True)",
+        replacement="base64.b64decode(payload, validate=False)",
+        target="tests",
+        keyword=None,
+        description="invalid characters in a data URL's base64 are silently dropped instead of "
+        "answered with bad_base64",
+    ),
+    Mutant(
+        name="cancelled_budget_waiter_blocks_the_queue",
+        path="text_recognizer/api/limits.py",
+        original="                self._waiters.remove(entry)\n                self._grant()\n",
+        replacement="                self._waiters.remove(entry)\n",
+        target="tests",
+        keyword=None,
+        description="a cancelled decode-budget waiter is removed without granting the waiters "
+        "behind it, which then wait although the budget has room",
+    ),
+    # -- data validation and expectations ----------------------------------------------------------
+    Mutant(
+        name="empty_ids_pass_the_id_check",
+        path="text_recognizer/validation/expectations.py",
+        original=r'{"column": "id", "regex": r"\A[^\s/\\]+\Z"}',
+        replacement=r'{"column": "id", "regex": r"\A[^\s/\\]*\Z"}',
+        target="tests",
+        keyword=None,
+        description="the id regex allows the empty string, so blank ids pass ids_present",
+    ),
+    Mutant(
+        name="distribution_limits_exclusive",
+        path="text_recognizer/validation/expectations.py",
+        original='"or_equal": True,',
+        replacement='"or_equal": False,',
+        target="tests",
+        keyword=None,
+        description="split distribution checks fail a distance exactly at its limit",
+    ),
+    Mutant(
+        name="paragraph_chars_per_pixel_counts_whole_label",
+        path="text_recognizer/validation/tables.py",
+        original='return row["longest_line"] / (width * LINE_HEIGHT * rows / height)',
+        replacement='return row["text_length"] / (width * LINE_HEIGHT * rows / height)',
+        target="tests",
+        keyword=None,
+        description="a paragraph's characters per pixel divides the whole label, not its "
+        "longest line, by one line's width",
+    ),
+)
+
+ROUNDS: dict[str, tuple[Mutant, ...]] = {
+    "1": ROUND_1,
+    "2": ROUND_2,
+    "3": ROUND_3,
+    "4": ROUND_4,
+    "5": ROUND_5,
+}
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5
