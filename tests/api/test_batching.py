@@ -118,3 +118,9 @@ def test_waiting_requests_go_to_the_model_in_batches_of_at_most_the_batch_size(m
     asyncio.run(main())
     full, rest = divmod(waiting_count, max_batch_size)
     assert recognizer.batch_sizes == [1] + [max_batch_size] * full + ([rest] if rest else [])
+
+
+@pytest.mark.parametrize("window_ms", [0.0, 2.0, 250.0])
+def test_the_batch_window_is_given_in_milliseconds(start_client, window_ms):
+    client = start_client(batch_window_ms=window_ms)
+    assert client.app.state.service._batcher.window_s == pytest.approx(window_ms / 1000.0)

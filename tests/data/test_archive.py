@@ -136,6 +136,14 @@ def test_total_size_limit_is_enforced_for_tar(workdir: Path) -> None:
         extract_archive(archive, workdir / "out", ExtractionLimits(max_total_bytes=1000))
 
 
+def test_total_size_limit_counts_every_zip_member_together(workdir: Path) -> None:
+    """Each member fits the budget alone; the archive does not."""
+    archive = write_zip(workdir / "archive" / "big.zip", {"a": b"a" * 600, "b": b"b" * 600})
+    with pytest.raises(UnsafeArchiveError, match="beyond 1000 bytes \\(at member 'b'\\)"):
+        extract_archive(archive, workdir / "out", ExtractionLimits(max_total_bytes=1000))
+    assert_nothing_left(workdir)
+
+
 def test_existing_target_is_not_overwritten(workdir: Path) -> None:
     archive = write_zip(workdir / "archive" / "a.zip", {"a": b"a"})
     (workdir / "out").mkdir()

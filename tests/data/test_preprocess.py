@@ -324,3 +324,14 @@ def test_paragraph_collate_refuses_a_canvas_of_another_size():
     sample = Sample(image=torch.rand(1, PARAGRAPH_HEIGHT, 300), text="a", id="narrow")
     with pytest.raises(ValueError, match="'narrow' has image shape"):
         collate_paragraphs([sample])
+
+
+@pytest.mark.parametrize("ink, alpha", [(100, 128), (30, 200), (180, 64)])
+def test_premultiplied_la_composites_like_its_straight_la_twin(ink, alpha):
+    """'La' stores gray already multiplied by alpha: multiplying again darkens half-transparent
+    ink (only black ink, 0 either way, would hide that)."""
+    straight = Image.new("LA", (4, 4), (ink, alpha))
+    premultiplied = straight.convert("La")
+    got = np.asarray(to_grayscale(premultiplied), dtype=float)
+    want = np.asarray(to_grayscale(straight), dtype=float)
+    assert np.abs(got - want).max() <= 2

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip("fontpkg")
 pytest.importorskip("wordfreq")
@@ -176,8 +177,6 @@ def test_manifest_hashes_and_sizes_describe_the_written_files(generated) -> None
     for record in manifest.records:
         path = manifest.image_path(record)
         assert sha256_file(path) == record.sha256
-        from PIL import Image
-
         with Image.open(path) as image:
             assert image.size == (record.width, record.height)
         assert record.generator_version == synthetic.GENERATOR_VERSION
@@ -193,6 +192,19 @@ def test_manifest_metadata_says_how_the_set_was_made(generated) -> None:
     assert {font["package"] for font in metadata["fonts"]} >= {"fontpkg-kalam"}
     assert metadata["split_fractions"] == {"train": 0.8, "val": 0.1, "test": 0.1}
     assert "time" not in str(sorted(metadata))  # no timestamps: reruns are byte-identical
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_a_generated_data_set_is_rendered_as_its_augment_setting_says(tmp_path, augment) -> None:
+    """--no-augment sets are clean renders: the files equal render_sample without augmentation,
+    and the manifest records the setting."""
+    manifest = synthetic.generate_dataset(tmp_path, "lines", 2, seed=1, augment=augment)
+    assert manifest.metadata["augment"] is augment
+    config = SyntheticConfig(kind="lines", seed=1, augment=augment)
+    for index, record in enumerate(manifest.records):
+        expected = np.asarray(to_grayscale(render_sample(config, index).image))
+        written = np.asarray(to_grayscale(Image.open(tmp_path / record.path)))
+        np.testing.assert_array_equal(written, expected)
 
 
 def test_regenerating_smaller_removes_stale_images_and_leftover_temp_files(tmp_path) -> None:

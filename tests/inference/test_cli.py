@@ -150,3 +150,33 @@ def test_bench_times_segmented_paragraphs_for_a_lines_only_model(staged_lines, c
     assert main(args) == 0
     rows = [row for row in capsys.readouterr().out.splitlines() if "paragraph" in row]
     assert rows and all("segmented into lines" in row for row in rows)
+
+
+class _TruthReader:
+    """A recognizer that reads every image of a manifest as its label, confidence 0.9."""
+
+    model_version = "truth-reader"
+
+    def __init__(self, manifest) -> None:
+        self.texts = {str(manifest.root / record.path): record.text for record in manifest.records}
+
+    def predict_batch(self, paths, mode="auto"):
+        from text_recognizer.prediction import Prediction
+
+        return [
+            Prediction(text, 0.9, mode, [0.9] * len(text))
+            for text in (self.texts[str(path)] for path in paths)
+        ]
+
+
+def test_a_perfect_reading_of_paragraphs_is_calibrated_as_fully_accurate(tmp_path):
+    """Readings and references are compared alike (newlines dropped from both), so a reading
+    that equals its multi-line label is 100 % accurate, not wrong at every line break."""
+    from text_recognizer.data.fake import write_fake_manifest
+    from text_recognizer.evaluation import evaluate_folder
+
+    manifest = write_fake_manifest(tmp_path / "paragraphs", "paragraphs", {"test": 6}, seed=1)
+    assert any("\n" in record.text for record in manifest.records)
+    result = evaluate_folder(_TruthReader(manifest), tmp_path / "paragraphs")
+    assert result.cer == 0.0
+    assert result.calibration["mean_accuracy"] == pytest.approx(1.0)

@@ -111,3 +111,18 @@ def test_every_export_part_is_in_its_models_mode(kind, training):
     for part in export.export_parts(model):
         modes = {module.training for module in part.module.modules()}
         assert modes == {training}, part.name
+
+
+@pytest.mark.parametrize("kept", [0, 1])
+def test_a_backend_returning_fewer_outputs_than_eager_fails_parity(kept):
+    """zip() stops at the shorter tuple: the outputs a backend lost must fail, not be skipped."""
+    expected = [torch.ones(2, 3), torch.tensor([3, 1])]
+    result = export_parity.compare("onnx", "forward", expected, expected[:kept])
+    assert not result.passed
+
+
+def test_equal_outputs_pass_parity_and_a_changed_length_fails_it():
+    expected = [torch.ones(2, 3), torch.tensor([3, 1])]
+    assert export_parity.compare("onnx", "forward", expected, list(expected)).passed
+    lengths = [expected[0], torch.tensor([3, 2])]
+    assert not export_parity.compare("onnx", "forward", expected, lengths).passed

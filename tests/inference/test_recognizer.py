@@ -316,3 +316,26 @@ def test_a_pages_confidence_is_the_mean_of_all_its_characters_not_of_its_lines()
     page = _join_lines([long, short])
     assert page.text == "abc\nd"
     assert page.confidence == pytest.approx(3.2 / 4)
+
+
+@pytest.mark.parametrize("beam_width", [1, 4])
+def test_the_staged_temperature_scales_the_confidence_of_greedy_and_beam_readings(beam_width):
+    """Calibration is fitted once at staging; every decoding must apply it."""
+    import dataclasses
+
+    from text_recognizer import decoding
+    from text_recognizer.models import build_model
+
+    torch.manual_seed(3)
+    recognizer = Recognizer.from_models(
+        {"lines": build_model("line_ctc", "tiny")}, beam_width=beam_width
+    )
+    loaded = recognizer.models["lines"]
+    loaded.staged = dataclasses.replace(loaded.staged, calibration={"temperature": 2.5})
+    line = marks_page([3])
+    (frames,) = recognizer.line_log_probs([line])
+    decode = decoding.ctc_greedy if beam_width == 1 else decoding.ctc_beam_search
+    (expected,) = decode(frames[None], temperature=2.5)
+    assert recognizer.predict(line, mode="lines").confidence == pytest.approx(
+        expected.confidence, abs=1e-4
+    )

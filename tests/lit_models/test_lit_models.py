@@ -301,3 +301,10 @@ def test_a_file_that_is_not_a_checkpoint_is_refused_naming_it(content, problem, 
     with pytest.raises(ModelInputError, match=problem) as raised:
         load_model_from_checkpoint(path)
     assert "not-a.ckpt" in str(raised.value)
+
+
+def test_a_model_loaded_from_a_checkpoint_is_in_eval_mode(line_checkpoint):
+    """Ready to predict: dropout off, BatchNorm statistics frozen."""
+    model, _ = load_model_from_checkpoint(line_checkpoint)
+    assert not model.training
+    assert not any(module.training for module in model.modules())

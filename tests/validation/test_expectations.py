@@ -138,3 +138,19 @@ def test_writer_independent_splits_hold_out_every_test_writer():
 
     assert held_out_writers({}, rows, disjoint=True) == {"B"}
     assert held_out_writers({}, rows, disjoint=False) == set()
+
+
+@pytest.mark.parametrize(
+    "relative", ["../data2/x.png", "../data-old/images/a.png", "../data", "/data2/a.png"]
+)
+def test_a_sibling_folder_sharing_the_prefix_is_outside_the_data_set(relative):
+    from text_recognizer.validation.validate import image_file
+
+    assert image_file("/data", relative) == "/data/\x00outside"
+
+
+def test_paths_inside_the_data_set_point_into_it():
+    from text_recognizer.validation.validate import image_file
+
+    assert image_file("/data", "images/../a.png") == "/data/a.png"
+    assert image_file("/data", "images/x.png") == "/data/images/x.png"

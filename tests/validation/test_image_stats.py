@@ -58,6 +58,16 @@ def test_ink_is_measured_against_the_page_own_paper():
     )
 
 
+@pytest.mark.parametrize("level, black", [(0, 1.0), (32, 1.0), (33, 0.0)])
+def test_black_counts_every_pixel_up_to_and_including_the_black_level(level, black):
+    from text_recognizer.validation.image_stats import BLACK_LEVEL
+
+    assert BLACK_LEVEL == 32
+    gray = np.full((10, 10), 250, dtype=np.uint8)
+    gray[:5] = level
+    assert gray_statistics(gray)["black_fraction"] == pytest.approx(black / 2)
+
+
 def test_stats_of_a_file_include_its_hash_size_and_mode(tmp_path):
     data = _write(tmp_path / "a.png", _page(2))
 
