@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scripts.mutant import AREAS, Mutant, area_of  # noqa: F401 (the catalogue's API)
-from scripts.unseen_bugs import ROUND_1, ROUND_2, ROUND_3, ROUND_4
+from scripts.unseen_bugs import ROUND_1, ROUND_2, ROUND_3, ROUND_4, ROUND_5
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
@@ -846,6 +846,21 @@ ROUND_4_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: Round 5's survivors (4 of 30 on 2026-11-28) and their tests.
+ROUND_5_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "paragraph_label_smoothing_on_by_default": (
+        "tests/lit_models/test_lit_models.py",
+        "plain_cross_entropy",
+    ),
+    "evaluation_reads_images_in_auto_mode": ("tests/inference/test_cli.py", "data_sets_kind"),
+    "calibrated_staging_drops_half_precision": (
+        "tests/training/test_stage.py",
+        "survives_calibration",
+    ),
+    "max_tokens_cap_one_short": ("tests/inference/test_recognizer.py", "never_ending"),
+}
+
+
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
         replace(bug, target=tests[bug.name][0], keyword=tests[bug.name][1])
@@ -859,6 +874,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_2, ROUND_2_SURVIVOR_TESTS)
     + _with_tests(ROUND_3, ROUND_3_SURVIVOR_TESTS)
     + _with_tests(ROUND_4, ROUND_4_SURVIVOR_TESTS)
+    + _with_tests(ROUND_5, ROUND_5_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

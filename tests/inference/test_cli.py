@@ -180,3 +180,17 @@ def test_a_perfect_reading_of_paragraphs_is_calibrated_as_fully_accurate(tmp_pat
     result = evaluate_folder(_TruthReader(manifest), tmp_path / "paragraphs")
     assert result.cer == 0.0
     assert result.calibration["mean_accuracy"] == pytest.approx(1.0)
+
+
+def test_evaluation_reads_every_image_as_the_data_sets_kind(tmp_path):
+    """A paragraph set is read as paragraphs even where an image looks like one line."""
+    from text_recognizer.data.fake import write_fake_manifest
+    from text_recognizer.evaluation import evaluate_folder
+
+    manifest = write_fake_manifest(tmp_path / "paragraphs", "paragraphs", {"test": 4}, seed=2)
+    reader = _TruthReader(manifest)
+    modes = []
+    predict = reader.predict_batch
+    reader.predict_batch = lambda paths, mode="auto": modes.append(mode) or predict(paths, mode)
+    evaluate_folder(reader, tmp_path / "paragraphs")
+    assert modes and set(modes) == {"paragraphs"}

@@ -339,3 +339,18 @@ def test_the_staged_temperature_scales_the_confidence_of_greedy_and_beam_reading
     assert recognizer.predict(line, mode="lines").confidence == pytest.approx(
         expected.confidence, abs=1e-4
     )
+
+
+@pytest.mark.parametrize("max_tokens", [1, 4])
+def test_max_tokens_caps_a_never_ending_paragraph_at_exactly_that_many_tokens(max_tokens):
+    """<start> takes a decoder position of its own, so max_tokens generated tokens need
+    max_tokens + 1 positions; a model that never ends reads exactly max_tokens characters."""
+    from text_recognizer.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("paragraph_transformer", "tiny")
+    with torch.no_grad():
+        model.head.bias[DEFAULT_VOCABULARY.encode("a")[0]] += 1000.0  # always "a", never <end>
+    recognizer = Recognizer.from_models({"paragraphs": model}, max_tokens=max_tokens)
+    prediction = recognizer.predict(marks_page([2, 3]), mode="paragraphs")
+    assert prediction.text == "a" * max_tokens

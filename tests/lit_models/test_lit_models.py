@@ -308,3 +308,9 @@ def test_a_model_loaded_from_a_checkpoint_is_in_eval_mode(line_checkpoint):
     model, _ = load_model_from_checkpoint(line_checkpoint)
     assert not model.training
     assert not any(module.training for module in model.modules())
+
+
+def test_the_paragraph_model_uses_plain_cross_entropy_unless_asked_to_smooth():
+    """Label smoothing is an opt-in of the configs: by default the targets are one-hot."""
+    assert ParagraphLitModel("tiny").hparams.label_smoothing == 0.0
+    assert ParagraphLitModel("tiny", label_smoothing=0.1).hparams.label_smoothing == 0.1

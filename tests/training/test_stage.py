@@ -181,3 +181,19 @@ def test_keeping_onnx_without_the_export_extra_is_refused_naming_it(
     with pytest.raises(MissingExtraError, match=r"text-recognizer\[export\].*--keep torchscript"):
         stage(line_checkpoint, tmp_path / "m", images=[render_fake("lines", 0)[0]])
     assert not (tmp_path / "m").exists()
+
+
+def test_half_precision_survives_calibration(line_checkpoint, tmp_path):
+    """Staging with a calibration set re-saves model.pt with the fitted temperature: it must
+    keep the float16 weights asked for."""
+    from text_recognizer.data.fake import write_fake_manifest
+    from text_recognizer.training.stage import stage
+
+    data = write_fake_manifest(tmp_path / "data", counts={"train": 1, "val": 4, "test": 2}).root
+    image = render_fake("lines", 0)[0]
+    report = stage(
+        line_checkpoint, tmp_path / "m", images=[image], formats=[], half=True, eval_data=data
+    )
+    payload = torch.load(report.folder / "model.pt", weights_only=True)
+    assert payload["calibration"].get("temperature") is not None
+    assert payload["state_dict"]["head.weight"].dtype == torch.float16
