@@ -204,3 +204,16 @@ def test_a_probe_needing_a_missing_extra_is_not_recorded_without_it(tmp_path, mo
     with pytest.raises(GoldenError, match="needs no_such_extra_module"):
         probes.regenerate_probes("first", tmp_path)
     assert not (tmp_path / probes.PROBES_FILE).exists()
+
+
+def test_a_refusal_is_recorded_the_same_wherever_and_whenever_it_ran(tmp_path):
+    def refuse():
+        raise ValueError(f"cannot read {tmp_path}/a.png at 0x7f3a2b1c9d80\nsecond line")
+
+    assert probes.outcome(refuse, tmp_path) == "ValueError: cannot read <tmp>/a.png at 0x-"
+    assert probes.outcome(lambda: None) == "ok"
+
+
+def test_a_temporary_folder_is_masked_but_a_path_named_in_the_data_is_not():
+    error = OSError("member '/tmp/evil' beside /tmp/tmpa1b2c3/x and /tmp/probe-fit-9z/y")
+    assert probes.describe_error(error) == "OSError: member '/tmp/evil' beside <path> and <path>"

@@ -23,6 +23,7 @@ import importlib
 import json
 import os
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -125,6 +126,30 @@ def image_summary(image: Any, grid: int = 8) -> dict[str, Any]:
         "dark_share": float((gray < threshold).mean()) if gray.max() > gray.min() else 0.0,
         "blocks": np.asarray(blocks),
     }
+
+
+def describe_error(error: BaseException, *folders: str | os.PathLike) -> str:
+    """``"ErrorClass: first line"`` of ``error``, the same wherever and whenever it was raised:
+    ``folders`` (a probe's temporary folders) shown as ``<tmp>``, other temporary folders'
+    paths (``tempfile``'s ``/tmp/tmp...``, ``/tmp/probe...``) as ``<path>``, object addresses
+    blanked, cut at 240 characters."""
+    message = (str(error).splitlines() or [""])[0]
+    for folder in folders:
+        if str(folder):
+            for form in sorted({str(Path(folder).resolve()), str(folder)}, key=len, reverse=True):
+                message = message.replace(form, "<tmp>")
+    message = re.sub(r"/tmp/(?:tmp|probe|pytest)[^\s'\"]*", "<path>", message)
+    message = re.sub(r"0x[0-9a-fA-F]{6,}", "0x-", message)
+    return f"{type(error).__name__}: {message[:240]}"
+
+
+def outcome(attempt: Callable[[], Any], *folders: str | os.PathLike) -> str:
+    """``"ok"``, or :func:`describe_error` of what ``attempt()`` raised: a refusal recorded."""
+    try:
+        attempt()
+    except Exception as error:  # a probe records whatever is raised
+        return describe_error(error, *folders)
+    return "ok"
 
 
 # -- recording and comparing ------------------------------------------------------------------

@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 from unittest import mock
 
 import numpy as np
@@ -82,21 +82,8 @@ from text_recognizer.data.preprocess import (
     split_batch,
 )
 from text_recognizer.data.synthetic import SyntheticConfig, split_for_index
-from text_recognizer.testing.probes import image_summary, probe
+from text_recognizer.testing.probes import image_summary, outcome, probe
 from text_recognizer.vocab import DEFAULT_VOCABULARY, Vocabulary
-
-
-def _outcome(action: Callable[[], Any], root: Path | None = None) -> str:
-    """``"ok"`` or ``"ErrorClass: message"`` (a temporary folder's path shown as ``<tmp>``)."""
-    try:
-        action()
-    except Exception as error:  # noqa: BLE001 - the outcome is what is recorded
-        message = str(error)
-        if root is not None:
-            for form in {str(root.resolve()), str(root)}:
-                message = message.replace(form, "<tmp>")
-        return f"{type(error).__name__}: {message}"
-    return "ok"
 
 
 def _sample(width: int, text: str, sample_id: str, height: int = 40) -> Sample:
@@ -129,8 +116,8 @@ def fake_render() -> dict[str, Any]:
             "ink": int(gray.min()),
             "mean": float(gray.mean()),
         }
-    out["unknown_kind"] = _outcome(lambda: render_fake("words", 0))
-    out["unknown_split"] = _outcome(lambda: render_fake("lines", 0, split="dev"))
+    out["unknown_kind"] = outcome(lambda: render_fake("words", 0))
+    out["unknown_split"] = outcome(lambda: render_fake("lines", 0, split="dev"))
     return out
 
 
@@ -151,10 +138,10 @@ def fake_dataset() -> dict[str, Any]:
         "paragraph_shape": list(paragraph["image"].shape),
         "paragraph_ink_rows": int((paragraph["image"][0].sum(dim=1) > 0).sum()),
         "paragraph_ink_columns": int((paragraph["image"][0].sum(dim=0) > 0).sum()),
-        "out_of_range": _outcome(lambda: lines[3]),
-        "negative": _outcome(lambda: lines[-1]),
-        "bad_split": _outcome(lambda: FakeDataset("lines", 1, "dev")),
-        "bad_kind": _outcome(lambda: FakeDataset("pages", 1, "train")),
+        "out_of_range": outcome(lambda: lines[3]),
+        "negative": outcome(lambda: lines[-1]),
+        "bad_split": outcome(lambda: FakeDataset("lines", 1, "dev")),
+        "bad_kind": outcome(lambda: FakeDataset("pages", 1, "train")),
     }
 
 
@@ -188,11 +175,11 @@ def collate_lines_probe() -> dict[str, Any]:
             "ids": batch["ids"],
             "dtype_float32": batch["images"].dtype == torch.float32,
         }
-    out["too_long_label"] = _outcome(lambda: collate_lines([_sample(8, "y" * 129, "long")]))
-    out["wrong_height"] = _outcome(lambda: collate_lines([_sample(8, "a", "tall", height=41)]))
-    out["too_wide"] = _outcome(lambda: collate_lines([_sample(1025, "a", "wide")]))
-    out["empty"] = _outcome(lambda: collate_lines([]))
-    out["unknown_char"] = _outcome(lambda: collate_lines([_sample(8, "café", "oov")]))
+    out["too_long_label"] = outcome(lambda: collate_lines([_sample(8, "y" * 129, "long")]))
+    out["wrong_height"] = outcome(lambda: collate_lines([_sample(8, "a", "tall", height=41)]))
+    out["too_wide"] = outcome(lambda: collate_lines([_sample(1025, "a", "wide")]))
+    out["empty"] = outcome(lambda: collate_lines([]))
+    out["unknown_char"] = outcome(lambda: collate_lines([_sample(8, "café", "oov")]))
     return out
 
 
@@ -213,10 +200,10 @@ def collate_paragraphs_probe() -> dict[str, Any]:
         "newline_index": DEFAULT_VOCABULARY.encode("\n"),
         "split_back_shapes": [list(sample["image"].shape) for sample in back],
         "split_back_equal": all(torch.equal(a["image"], b["image"]) for a, b in zip(back, samples)),
-        "too_long": _outcome(
+        "too_long": outcome(
             lambda: collate_paragraphs([_sample(512, "z" * 513, "p2", height=512)])
         ),
-        "narrow": _outcome(lambda: collate_paragraphs([_sample(500, "a", "p3", height=512)])),
+        "narrow": outcome(lambda: collate_paragraphs([_sample(500, "a", "p3", height=512)])),
     }
 
 
@@ -272,9 +259,9 @@ def fake_datamodule() -> dict[str, Any]:
     out["train_seed4"] = _loader_facts(other.train_dataloader(), epochs=1)["batches"]
     paragraphs = FakeDataModule(kind="paragraphs", train_size=2, batch_size=2)
     out["paragraph_shape"] = list(next(iter(paragraphs.val_dataloader()))["images"].shape)
-    out["bad_batch"] = _outcome(lambda: FakeDataModule(batch_size=0))
-    out["bad_size"] = _outcome(lambda: FakeDataModule(train_size=-1))
-    out["bad_kind"] = _outcome(lambda: FakeDataModule(kind="words"))
+    out["bad_batch"] = outcome(lambda: FakeDataModule(batch_size=0))
+    out["bad_size"] = outcome(lambda: FakeDataModule(train_size=-1))
+    out["bad_kind"] = outcome(lambda: FakeDataModule(kind="words"))
     return out
 
 
@@ -361,10 +348,10 @@ def manifest_datamodule() -> dict[str, Any]:
             "transforms": [type(module._transform_for(s)).__name__ for s in ("train", "val")],
             "val_loader": _loader_facts(module.val_dataloader(), epochs=1),
             "train_shuffle": isinstance(module.train_dataloader().sampler, RandomSampler),
-            "wrong_kind": _outcome(lambda: ParagraphDataModule(data_dir=root).prepare_data(), root),
-            "writers_without_dir": _outcome(lambda: LineDataModule(train_writers=1)),
-            "writers_zero": _outcome(lambda: LineDataModule(data_dir=root, train_writers=0)),
-            "fly_needs_sizes": _outcome(lambda: LineDataModule(train_size=None)),
+            "wrong_kind": outcome(lambda: ParagraphDataModule(data_dir=root).prepare_data(), root),
+            "writers_without_dir": outcome(lambda: LineDataModule(train_writers=1)),
+            "writers_zero": outcome(lambda: LineDataModule(data_dir=root, train_writers=0)),
+            "fly_needs_sizes": outcome(lambda: LineDataModule(train_size=None)),
         }
     return out
 
@@ -416,27 +403,27 @@ def manifest_errors() -> dict[str, Any]:
         good = root / "good"
         manifest = write_fake_manifest(good, "lines", counts={"train": 2}, seed=0)
         out: dict[str, Any] = {
-            "not_folder": _outcome(lambda: read_manifest(root / "absent"), root),
+            "not_folder": outcome(lambda: read_manifest(root / "absent"), root),
         }
         partial = root / "partial"
         partial.mkdir()
         (partial / "manifest.csv").write_text("id\n", encoding="utf-8")
-        out["no_json"] = _outcome(lambda: read_manifest(partial), root)
+        out["no_json"] = outcome(lambda: read_manifest(partial), root)
         (partial / "manifest.json").write_text("{oops", encoding="utf-8")
-        out["bad_json"] = _outcome(lambda: read_manifest(partial), root)
+        out["bad_json"] = outcome(lambda: read_manifest(partial), root)
         (partial / "manifest.json").write_text("{}", encoding="utf-8")
-        out["missing_columns"] = _outcome(lambda: read_manifest(partial), root)
+        out["missing_columns"] = outcome(lambda: read_manifest(partial), root)
         bad = dataclasses.replace(manifest.records[1], width="wide")
         (partial / "manifest.csv").write_text(records_to_csv([bad]), encoding="utf-8")
-        out["bad_int"] = _outcome(lambda: read_manifest(partial), root)
+        out["bad_int"] = outcome(lambda: read_manifest(partial), root)
         record = manifest.records[0]
-        out["duplicates"] = _outcome(
+        out["duplicates"] = outcome(
             lambda: write_manifest(root / "dup", [record, record], {}), root
         )
-        out["wrong_kind"] = _outcome(lambda: ManifestDataset(good, "train", "paragraphs"), root)
-        out["bad_split"] = _outcome(lambda: ManifestDataset(good, "dev"), root)
+        out["wrong_kind"] = outcome(lambda: ManifestDataset(good, "train", "paragraphs"), root)
+        out["bad_split"] = outcome(lambda: ManifestDataset(good, "dev"), root)
         (good / record.path).unlink()
-        out["missing_image"] = _outcome(lambda: ManifestDataset(good, "train")[0], root)
+        out["missing_image"] = outcome(lambda: ManifestDataset(good, "train")[0], root)
         out["writers_filter"] = len(ManifestDataset(good, "train", writers={"someone"}))
         return out
 
@@ -539,11 +526,11 @@ def iam_forms() -> dict[str, Any]:
         "overlapping_crops": [list(b) for b in line_crop_boxes(overlapping)],
         "decoded": [decode_label(s) for s in ("&quot;a&quot;", "a & b", "&#65;&#x42;", "x")],
         "union": list(union_boxes([(5, 6, 7, 8), (1, 9, 3, 12)])),
-        "union_empty": _outcome(lambda: union_boxes([])),
-        "entity_bomb": _outcome(lambda: parse_form_xml(b'<!DOCTYPE x [<!ENTITY a "b">]><form/>')),
-        "bad_root": _outcome(lambda: parse_form_xml(b'<page id="x"/>')),
-        "bad_int": _outcome(lambda: parse_form_xml(xml.replace(b'x="50"', b'x="fifty"'))),
-        "malformed": _outcome(lambda: parse_form_xml(b"<form")),
+        "union_empty": outcome(lambda: union_boxes([])),
+        "entity_bomb": outcome(lambda: parse_form_xml(b'<!DOCTYPE x [<!ENTITY a "b">]><form/>')),
+        "bad_root": outcome(lambda: parse_form_xml(b'<page id="x"/>')),
+        "bad_int": outcome(lambda: parse_form_xml(xml.replace(b'x="50"', b'x="fifty"'))),
+        "malformed": outcome(lambda: parse_form_xml(b"<form")),
     }
 
 
@@ -601,10 +588,10 @@ def iam_prepare() -> dict[str, Any]:
                 "unknown": sorted(skipped["unknown_characters"]),
             }
         (raw / "testset.txt").unlink()
-        out["missing_split_file"] = _outcome(
+        out["missing_split_file"] = outcome(
             lambda: prepare_iam(raw, Path(folder) / "again"), Path(folder)
         )
-        out["bad_kind"] = _outcome(lambda: prepare_iam(raw, Path(folder) / "x", kind="pages"))
+        out["bad_kind"] = outcome(lambda: prepare_iam(raw, Path(folder) / "x", kind="pages"))
         return out
 
 
@@ -654,7 +641,7 @@ def writers_by_split_probe() -> dict[str, Any]:
     for name, spec in cases.items():
         split = writers_by_split([_font(n, r) for n, r in spec])
         out[name] = {role: [f.name for f in split[role]] or ["-"] for role in split}
-    out["too_few"] = _outcome(lambda: writers_by_split([_font("a", "train")])).split(".")[0]
+    out["too_few"] = outcome(lambda: writers_by_split([_font("a", "train")])).split(".")[0]
     out["held_out"] = [_font("x", r).held_out for r in ("train", "val", "test")]
     return out
 
@@ -672,10 +659,10 @@ def synthetic_splits() -> dict[str, Any]:
         "no_test_split": [split_for_index(i, (0.5, 0.5, 0.0)) for i in range(12)],
         "indices": {s: synthetic_split_indices(config, s, 6) for s in ("train", "val", "test")},
         "half_val": synthetic_split_indices(half, "val", 5),
-        "zero_fraction": _outcome(lambda: synthetic_split_indices(half, "test", 1)),
+        "zero_fraction": outcome(lambda: synthetic_split_indices(half, "test", 1)),
         "zero_length": len(synthetic_split_indices(half, "test", 0)),
-        "negative": _outcome(lambda: split_for_index(-1)),
-        "bad_fractions": _outcome(lambda: SyntheticConfig(split_fractions=(0.5, 0.3, 0.1))),
+        "negative": outcome(lambda: split_for_index(-1)),
+        "bad_fractions": outcome(lambda: SyntheticConfig(split_fractions=(0.5, 0.3, 0.1))),
     }
 
 
@@ -773,12 +760,12 @@ def corpus_sampling() -> dict[str, Any]:
                 "paragraph_capped": corpus.sample_paragraph(
                     np.random.default_rng(3), (8, 8), (40, 40), max_chars=100
                 ),
-                "bad_range": _outcome(lambda: corpus.sample_line(rng, 10, 5)),
+                "bad_range": outcome(lambda: corpus.sample_line(rng, 10, 5)),
                 "source_name": corpus.text_source()["name"],
             }
-        out["empty_file"] = _outcome(lambda: corpus.read_word_file(empty), Path(folder))
+        out["empty_file"] = outcome(lambda: corpus.read_word_file(empty), Path(folder))
         missing = Path(folder) / "missing.txt"
-        out["missing_file"] = _outcome(lambda: corpus.read_word_file(missing), Path(folder))
+        out["missing_file"] = outcome(lambda: corpus.read_word_file(missing), Path(folder))
     return out
 
 
@@ -803,12 +790,12 @@ def _extract(archive: Path, work: Path, limits: ExtractionLimits | None = None) 
     """The outcome of extracting ``archive`` and what lies in ``work/out`` and beside it after."""
     target = work / "out"
     args = (archive, target) if limits is None else (archive, target, limits)
-    outcome = _outcome(lambda: extract_archive(*args), work)
+    result = outcome(lambda: extract_archive(*args), work)
     found = _listing(target) if target.exists() else []
     debris = sorted(p.name for p in work.iterdir() if p.name not in ("out", archive.name))
     if target.exists():
         shutil.rmtree(target)
-    return [outcome] + found + [f"beside:{name}" for name in debris]
+    return [result] + found + [f"beside:{name}" for name in debris]
 
 
 def _zip(path: Path, members: list[tuple[str, bytes, bool]], deflate: bool = False) -> Path:
@@ -948,7 +935,7 @@ def archive_limits() -> dict[str, Any]:
         out["not_archive"] = _extract(junk, work)[0]
         out["missing"] = _extract(work / "absent.zip", work)[0]
         (work / "out").mkdir()
-        out["target_exists"] = _outcome(lambda: extract_archive(three, work / "out"), work)
+        out["target_exists"] = outcome(lambda: extract_archive(three, work / "out"), work)
     return out
 
 
@@ -993,9 +980,9 @@ def download_offline() -> dict[str, Any]:
         root = Path(folder)
         source = root / "source.bin"
         source.write_bytes(payload)
-        out["verify_ok"] = _outcome(lambda: verify_sha256(source, digest))
-        out["verify_upper"] = _outcome(lambda: verify_sha256(source, digest.upper()))
-        out["verify_wrong"] = _outcome(lambda: verify_sha256(source, "ab" * 32))
+        out["verify_ok"] = outcome(lambda: verify_sha256(source, digest))
+        out["verify_upper"] = outcome(lambda: verify_sha256(source, digest.upper()))
+        out["verify_wrong"] = outcome(lambda: verify_sha256(source, "ab" * 32))
         calls: list[list[int]] = []
         dest = download(
             source.as_uri(),
@@ -1007,22 +994,22 @@ def download_offline() -> dict[str, Any]:
         out["fetched_equal"] = dest.read_bytes() == payload
         out["progress"] = calls
         out["after_fetch"] = sorted(p.name for p in dest.parent.iterdir())
-        out["existing_trusted"] = _outcome(
+        out["existing_trusted"] = outcome(
             lambda: download((root / "absent").as_uri(), dest, sha256=digest), root
         )
-        out["existing_wrong"] = _outcome(
+        out["existing_wrong"] = outcome(
             lambda: download((root / "absent").as_uri(), dest, sha256="0" * 64), root
         )
         stale = root / "got" / "stale.bin.part"
         stale.write_bytes(b"stale")
-        out["part_wrong_digest"] = _outcome(
+        out["part_wrong_digest"] = outcome(
             lambda: download(source.as_uri(), root / "got" / "stale.bin", sha256="1" * 64), root
         )
         out["after_wrong"] = sorted(p.name for p in dest.parent.iterdir())
-        out["missing_source"] = _outcome(
+        out["missing_source"] = outcome(
             lambda: download((root / "nothing").as_uri(), root / "got" / "n.bin"), root
         )
-        out["no_digest"] = _outcome(lambda: download(source.as_uri(), root / "got" / "plain.bin"))
+        out["no_digest"] = outcome(lambda: download(source.as_uri(), root / "got" / "plain.bin"))
     stream = io.StringIO()
     with contextlib.redirect_stderr(stream):
         stderr_progress(512, 2048)
@@ -1048,11 +1035,11 @@ def emnist() -> dict[str, Any]:
         "idx_u8": parse_idx(_idx(np.arange(6).reshape(2, 3), 0x08, ">u1")),
         "idx_i16": parse_idx(_idx(np.array([-2, 300]), 0x0B, ">i2")),
         "idx_f32": parse_idx(_idx(np.array([0.5, -1.25]), 0x0D, ">f4")),
-        "idx_bad_magic": _outcome(lambda: parse_idx(b"\x01\x00\x08\x01")),
-        "idx_short_body": _outcome(lambda: parse_idx(_idx(np.arange(4), 0x08, ">u1")[:-1])),
-        "idx_truncated_header": _outcome(lambda: parse_idx(bytes([0, 0, 8, 3, 0, 0]))),
+        "idx_bad_magic": outcome(lambda: parse_idx(b"\x01\x00\x08\x01")),
+        "idx_short_body": outcome(lambda: parse_idx(_idx(np.arange(4), 0x08, ">u1")[:-1])),
+        "idx_truncated_header": outcome(lambda: parse_idx(bytes([0, 0, 8, 3, 0, 0]))),
         "mapping": [f"{k}={v}" for k, v in parse_mapping("0 48\n\n10 65\n36 97\n").items()],
-        "mapping_bad": _outcome(lambda: parse_mapping("0 48\nx y\n")),
+        "mapping_bad": outcome(lambda: parse_mapping("0 48\nx y\n")),
     }
     count = 20
     stored = np.zeros((count, 28, 28), dtype=np.uint8)
@@ -1080,7 +1067,7 @@ def emnist() -> dict[str, Any]:
                 "paper": int(data.images.max()),
                 "shape": list(data.images.shape),
             }
-        out["bad_subset"] = _outcome(lambda: load_emnist(raw, "train", "words"))
+        out["bad_subset"] = outcome(lambda: load_emnist(raw, "train", "words"))
     glyphs = {c: 255 - np.full((2, 28, 28), 200, dtype=np.uint8) for c in "ab"}
     glyphs["a"][1, :, :4] = 0
     line = compose_line("ab a", glyphs, np.random.default_rng(4), EmnistLinesConfig())
@@ -1148,15 +1135,15 @@ def vocab_encode_decode() -> dict[str, Any]:
         "bounds": vocab.encode_with_bounds("ab"),
         "roundtrip": vocab.decode(vocab.encode('"Yes" & no; (a+b)*2? #1')),
         "unknown": vocab.unknown_characters("café <blank> ok\té"),
-        "check": _outcome(lambda: vocab.check("naïve café")),
-        "decode_range": _outcome(lambda: vocab.decode([len(vocab)])),
-        "decode_negative": _outcome(lambda: vocab.decode([-1])),
+        "check": outcome(lambda: vocab.check("naïve café")),
+        "decode_range": outcome(lambda: vocab.decode([len(vocab)])),
+        "decode_negative": outcome(lambda: vocab.decode([-1])),
         "small": {
             "size": len(small),
             "encode": small.encode("b\na"),
             "decode": small.decode([4, 5, 6, 0, 3]),
         },
-        "duplicate": _outcome(lambda: Vocabulary(characters="aa")),
+        "duplicate": outcome(lambda: Vocabulary(characters="aa")),
     }
 
 
@@ -1176,6 +1163,6 @@ def vocab_pad_batch() -> dict[str, Any]:
         "longer": longer,
         "empty_shape": list(empty.shape),
         "empty_lengths": list(empty_lengths.shape),
-        "too_short": _outcome(lambda: vocab.pad_batch(sequences, length=2)),
+        "too_short": outcome(lambda: vocab.pad_batch(sequences, length=2)),
         "dtype_long": batch.dtype == torch.long,
     }

@@ -24,7 +24,7 @@ from PIL import Image
 from text_recognizer.data.fake import render_fake, write_fake_manifest
 from text_recognizer.data.manifest import COLUMNS, MANIFEST_CSV, write_image_record, write_manifest
 from text_recognizer.io import encode_png
-from text_recognizer.testing.probes import probe
+from text_recognizer.testing.probes import outcome, probe
 
 NEEDS = ("great_expectations", "pandas")
 #: Results of the expensive steps (GX runs, data sets written and measured), built once.
@@ -55,19 +55,6 @@ def _plain(value: str) -> str:
     value = re.sub(r"[0-9a-f]{64}", "<sha256>", value)
     value = re.sub(r"[0-9A-F]{64}", "<SHA256>", value)
     return re.sub(r"\d+\.\d{6,}", lambda m: f"{float(m.group()):.5g}", value)
-
-
-def _outcome(attempt: Callable[[], Any], root: str = "") -> str:
-    """``"ok"`` or the error's class and first line, with ``root`` masked."""
-    try:
-        attempt()
-    except Exception as error:  # the point: record whatever is raised
-        message = (str(error).splitlines() or [""])[0]
-        if root:
-            message = message.replace(root, "<root>")
-        message = re.sub(r"/tmp/[^\s'\"]*", "<tmp>", message)
-        return f"{type(error).__name__}: {message}"
-    return "ok"
 
 
 def _drawn_line(chars: int, paper: int, ink: int, stroke: int, seed: int) -> Image.Image:
@@ -176,7 +163,7 @@ def suite_configs() -> dict[str, Any]:
         "unknown_suite": lambda: suite_config("words", "lines"),
         "unknown_kind": lambda: suite_config("auto", "pages"),
     }
-    out["refused"] = [_outcome(attempt) for attempt in refused.values()]
+    out["refused"] = [outcome(attempt) for attempt in refused.values()]
     return out
 
 
@@ -402,7 +389,7 @@ def image_files() -> dict[str, Any]:
     out["hashes_match"] = np.array(hashes_match)
     # a manifest path leaving the folder is mapped to a name holding NUL ("never read")
     outside = image_file("/data", "../x.png")
-    out["outside_path"] = _outcome(lambda: compute_image_stats(outside))
+    out["outside_path"] = outcome(lambda: compute_image_stats(outside))
     return out
 
 
@@ -836,7 +823,7 @@ def _clean_run() -> dict[str, Any]:
             "unknown_suite": lambda: validate_dataset(root, suite="iam-lines"),
             "no_manifest": lambda: validate_dataset(Path(folder)),
         }
-        refused = [_outcome(attempt, folder) for attempt in refusals.values()]
+        refused = [outcome(attempt, folder) for attempt in refusals.values()]
     return {"report": report, "page": page, "tables": tables, "refused": refused}
 
 
@@ -1118,7 +1105,7 @@ def manifest_reading() -> dict[str, Any]:
                 (cases[name] / file).write_text(text, encoding="utf-8")
         cases["not_a_folder"] = good / "manifest.csv"
         read = [
-            _outcome(functools.partial(read_raw_manifest, path), folder) for path in cases.values()
+            outcome(functools.partial(read_raw_manifest, path), folder) for path in cases.values()
         ]
         _, one = read_raw_manifest(cases["one_row"])
     paths = ["images/a.png", "../x.png", "/etc/passwd", "images/../a.png", "a/../../b", None, ""]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ from text_recognizer.staging import (
     preprocessing_constants,
     staged_folders,
 )
-from text_recognizer.testing.probes import probe
+from text_recognizer.testing.probes import describe_error, outcome, probe
 from text_recognizer.testing.probes.inference import MarkCounter, marks_page
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
@@ -73,24 +72,6 @@ def _line_inputs(seed: int, widths: list[int]) -> tuple[torch.Tensor, torch.Tens
 def _page(seed: int, batch: int = 1) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     return torch.rand(batch, 1, 512, 512, generator=generator)
-
-
-def _describe(error: BaseException, folder: str | Path | None = None) -> str:
-    """The error's type and message, the temp folder replaced by ``<tmp>``."""
-    message = str(error)
-    if folder is not None:
-        message = message.replace(str(folder), "<tmp>")
-    message = re.sub(r"/tmp/\S+", "<tmp>", message)
-    return f"{type(error).__name__}: {message[:110]}"
-
-
-def _outcome(call: Callable[[], Any], folder: str | Path | None = None) -> str:
-    """``"ok"``, or what :func:`_describe` says of the error ``call`` raises."""
-    try:
-        call()
-    except Exception as error:  # noqa: BLE001 - recorded by type and message
-        return _describe(error, folder)
-    return "ok"
 
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -260,8 +241,8 @@ def staged_refusals() -> dict[str, Any]:
                 (folder / MODEL_FILE).write_bytes(data[: len(data) // 2])
             else:
                 torch.save(payload, folder / MODEL_FILE)
-            outcomes.append(_outcome(functools.partial(load_staged, folder), tmp))
-        outcomes.append(_outcome(lambda: load_staged(Path(tmp) / "absent"), tmp))
+            outcomes.append(outcome(functools.partial(load_staged, folder), tmp))
+        outcomes.append(outcome(lambda: load_staged(Path(tmp) / "absent"), tmp))
     return {"cases": list(cases) + ["no_folder"], "outcomes": outcomes}
 
 
@@ -299,8 +280,8 @@ def staged_folder_layouts() -> dict[str, Any]:
                     ", ".join(f"{kind}={path.relative_to(tmp)}" for kind, path in found.items())
                 )
             except Exception as error:  # noqa: BLE001 - recorded
-                results.append(_describe(error, tmp))
-        results.append(_outcome(lambda: staged_folders(Path(tmp) / "absent"), tmp))
+                results.append(describe_error(error, tmp))
+        results.append(outcome(lambda: staged_folders(Path(tmp) / "absent"), tmp))
     return {"layouts": list(layouts) + ["absent"], "found": results}
 
 
@@ -351,7 +332,7 @@ def export_part_layout() -> dict[str, Any]:
         ParagraphDecoderStep(paragraph.eval()).training,
         paragraph.training,
     ]
-    out["other_module"] = _outcome(lambda: export_parts(nn.Linear(2, 2)))
+    out["other_module"] = outcome(lambda: export_parts(nn.Linear(2, 2)))
     return out
 
 
@@ -490,7 +471,7 @@ def parity_compare() -> dict[str, Any]:
         "passed": [r.passed for r in results],
         "max_abs_diff": [min(r.max_abs_diff, 1e9) for r in results],
         "message": message,
-        "none_failed": _outcome(lambda: require_parity([r for r in results if r.passed])),
+        "none_failed": outcome(lambda: require_parity([r for r in results if r.passed])),
     }
 
 
@@ -549,7 +530,7 @@ def parity_report() -> dict[str, Any]:
         "max_abs_diff": [min(r.max_abs_diff, 1e9) for r in results],
         "line_mode_after": line.training,
         "greedy_tokens": tokens,
-        "unsupported": _outcome(lambda: check_parity(nn.Linear(2, 2), images, widths, {})),
+        "unsupported": outcome(lambda: check_parity(nn.Linear(2, 2), images, widths, {})),
     }
 
 
@@ -610,7 +591,7 @@ def checkpoint_loader() -> dict[str, Any]:
             try:
                 model, loaded_hparams = load_model_from_checkpoint(path)
             except Exception as error:  # noqa: BLE001 - recorded
-                outcomes.append(_describe(error, tmp))
+                outcomes.append(describe_error(error, tmp))
                 continue
             outcomes.append(f"ok {type(model).__name__} training={model.training}")
             if name == "line":
@@ -623,7 +604,7 @@ def checkpoint_loader() -> dict[str, Any]:
                 }
             if name == "paragraph":
                 details["paragraph_modes"] = [m.training for m in model.modules()][:4]
-        missing = _outcome(lambda: load_model_from_checkpoint(Path(tmp) / "absent.ckpt"), tmp)
+        missing = outcome(lambda: load_model_from_checkpoint(Path(tmp) / "absent.ckpt"), tmp)
     return {
         "cases": list(cases) + ["absent"],
         "outcomes": outcomes + [missing],
@@ -684,10 +665,10 @@ def _stage_line(stage: Callable[..., Any]) -> dict[str, Any]:
         markdown = (out_dir / "model_card.md").read_text(encoding="utf-8")
         kept = ("torchscript",)
         refusals = [
-            _outcome(lambda: stage(path, Path(tmp) / "x", formats=("pickle",)), tmp),
-            _outcome(lambda: stage(path, Path(tmp) / "x", formats=kept, samples=0), tmp),
-            _outcome(lambda: stage(Path(tmp) / "absent.ckpt", Path(tmp) / "x", formats=kept), tmp),
-            _outcome(lambda: stage(path, Path(tmp) / "x", formats=("onnx",)), tmp),
+            outcome(lambda: stage(path, Path(tmp) / "x", formats=("pickle",)), tmp),
+            outcome(lambda: stage(path, Path(tmp) / "x", formats=kept, samples=0), tmp),
+            outcome(lambda: stage(Path(tmp) / "absent.ckpt", Path(tmp) / "x", formats=kept), tmp),
+            outcome(lambda: stage(path, Path(tmp) / "x", formats=("onnx",)), tmp),
         ]
         after_refusals = sorted(p.name for p in Path(tmp).iterdir())
     parity = card["export"]["parity"]
@@ -790,8 +771,8 @@ def evaluation() -> dict[str, Any]:
                 ],
             }
         out["refusals"] = [
-            _outcome(lambda: evaluate_folder(recognizer, root, "dev"), tmp),
-            _outcome(lambda: evaluate_folder(recognizer, Path(tmp) / "absent"), tmp),
-            _outcome(lambda: evaluate_folder(recognizer, root, "test", limit=0), tmp),
+            outcome(lambda: evaluate_folder(recognizer, root, "dev"), tmp),
+            outcome(lambda: evaluate_folder(recognizer, Path(tmp) / "absent"), tmp),
+            outcome(lambda: evaluate_folder(recognizer, root, "test", limit=0), tmp),
         ]
     return out

@@ -7,10 +7,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
-import re
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -50,17 +49,7 @@ from text_recognizer.segmentation import (
     segment_mask,
     text_row_cores,
 )
-from text_recognizer.testing.probes import image_summary, probe
-
-
-def _outcome(action: Callable[[], Any]) -> str:
-    """``"ok"`` or ``"ErrorClass: message"`` (object addresses blanked)."""
-    try:
-        action()
-    except Exception as error:  # noqa: BLE001 - the outcome is what is recorded
-        message = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x-", str(error))
-        return f"{type(error).__name__}: {message}"
-    return "ok"
+from text_recognizer.testing.probes import image_summary, outcome, probe
 
 
 def _line(height: int = 30, width: int = 120, paper_level: int = 220, ink: int = 40) -> np.ndarray:
@@ -158,10 +147,10 @@ def to_grayscale_modes() -> dict[str, Any]:
                 float(converted.mode == "L"),
             ]
     nan = np.full((4, 6), np.nan, dtype=np.float32)
-    out["nan"] = _outcome(lambda: to_grayscale(Image.fromarray(nan)))
+    out["nan"] = outcome(lambda: to_grayscale(Image.fromarray(nan)))
     hsv = Image.fromarray(np.stack([_line()] * 3, axis=-1)).convert("HSV")
     out["hsv"] = list(to_grayscale(hsv).getextrema())
-    out["zero"] = _outcome(lambda: to_grayscale(Image.new("L", (0, 4))))
+    out["zero"] = outcome(lambda: to_grayscale(Image.new("L", (0, 4))))
     out["uniform_f"] = list(to_grayscale(Image.new("F", (3, 2), 7.5e5)).getextrema())
     out["uniform_i_negative"] = list(to_grayscale(Image.new("I", (3, 2), -4)).getextrema())
     return out
@@ -275,7 +264,7 @@ def paragraph_sizes() -> dict[str, Any]:
     gray[200:220, 10:80] = 30
     out["summary"] = image_summary(Preprocessor("paragraphs")(Image.fromarray(gray)), grid=4)
     out["blank_shape"] = list(Preprocessor("paragraphs")(Image.new("L", (100, 50))).shape)
-    out["bad_kind"] = _outcome(lambda: Preprocessor("pages"))
+    out["bad_kind"] = outcome(lambda: Preprocessor("pages"))
     out["max_chars"] = [Preprocessor("lines").max_chars, Preprocessor("paragraphs").max_chars]
     return out
 
@@ -308,7 +297,7 @@ def validate_and_open() -> dict[str, Any]:
         "tall_ratio_over": (1, 201),
     }
     out: dict[str, Any] = {
-        name: _outcome(functools.partial(validate_image_size, size[0], size[1], name="img"))
+        name: outcome(functools.partial(validate_image_size, size[0], size[1], name="img"))
         for name, size in sizes.items()
     }
     image = Image.fromarray(_line(20, 50))
@@ -328,8 +317,8 @@ def validate_and_open() -> dict[str, Any]:
     upright = open_image(rotated.getvalue())
     out["exif_size"] = list(upright.size)
     out["exif_turned_clockwise"] = upright.tobytes() == image.transpose(Image.ROTATE_270).tobytes()
-    out["garbage"] = _outcome(lambda: open_image(b"not an image", name="upload"))
-    out["truncated"] = _outcome(lambda: open_image(png[: len(png) // 2], name="half"))
+    out["garbage"] = outcome(lambda: open_image(b"not an image", name="upload"))
+    out["truncated"] = outcome(lambda: open_image(png[: len(png) // 2], name="half"))
     sliver = io.BytesIO()
     Image.new("L", (402, 2), 255).save(sliver, format="PNG")
     with tempfile.TemporaryDirectory() as folder:
@@ -337,8 +326,8 @@ def validate_and_open() -> dict[str, Any]:
         image.save(path)
         out["load_shape"] = list(Preprocessor("lines").load(path).shape)
         missing = Path(folder) / "x.png"
-        out["load_missing"] = _outcome(lambda: Preprocessor("lines").load(missing)).split(":")[0]
-    out["sliver"] = _outcome(lambda: open_image(sliver.getvalue(), name="sliver"))
+        out["load_missing"] = outcome(lambda: Preprocessor("lines").load(missing)).split(":")[0]
+    out["sliver"] = outcome(lambda: open_image(sliver.getvalue(), name="sliver"))
     return out
 
 
@@ -383,7 +372,7 @@ def augmentation_fixed_seed() -> dict[str, Any]:
         out[name]["paper"] = int(np.asarray(result).max())
     still = ImageAugmentation(**_STILL)
     out["still_identity"] = still(image).tobytes() == image.tobytes()
-    out["not_l"] = _outcome(lambda: ImageAugmentation()(image.convert("RGB")))
+    out["not_l"] = outcome(lambda: ImageAugmentation()(image.convert("RGB")))
     return out
 
 
@@ -459,7 +448,7 @@ def normalize_page_probe() -> dict[str, Any]:
         "crop_shapes": [list(page.crop(m).shape) for m in (0.0, 0.12, 0.5, 1.0)],
         "crop_corner": int(page.crop(0.5)[0, 0]),
         "blank_crop": list(normalize_page(np.full((10, 20), 200, np.uint8)).crop(0.5).shape),
-        "not_2d": _outcome(lambda: normalize_page(np.zeros((4, 4, 3), dtype=np.uint8))),
+        "not_2d": outcome(lambda: normalize_page(np.zeros((4, 4, 3), dtype=np.uint8))),
     }
 
 
@@ -796,6 +785,6 @@ def segment_inputs() -> dict[str, Any]:
         "cores_strict": [list(core) for core in text_row_cores(mask, threshold=0.9)],
         "mask_boxes": _boxes(segment_mask(mask)),
         "linebox": [boxes[0].height, boxes[0].width, *boxes[0].box],
-        "bad_tensor": _outcome(lambda: segment_lines(torch.zeros(2, 3, 4))),
-        "bad_array": _outcome(lambda: segment_lines(np.zeros((2, 3, 4), np.uint8))),
+        "bad_tensor": outcome(lambda: segment_lines(torch.zeros(2, 3, 4))),
+        "bad_array": outcome(lambda: segment_lines(np.zeros((2, 3, 4), np.uint8))),
     }

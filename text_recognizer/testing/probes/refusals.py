@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from text_recognizer.testing.probes import probe
-
-
-def outcome(attempt: Callable[[], Any]) -> str:
-    """``"ok"``, or the error's class and first line (temporary paths and addresses masked)."""
-    try:
-        attempt()
-    except Exception as error:  # the point: record whatever is raised
-        message = str(error).splitlines()[0] if str(error) else ""
-        message = re.sub(r"/[^\s'\"]*(?:tmp|probe)[^\s'\"]*", "<path>", message)
-        message = re.sub(r"0x[0-9a-f]{6,}", "<address>", message)
-        return f"{type(error).__name__}: {message}"
-    return "ok"
+from text_recognizer.testing.probes import outcome, probe
 
 
 def outcomes(cases: dict[str, Callable[[], Any]]) -> dict[str, Any]:
