@@ -183,3 +183,72 @@ def data_refusals() -> dict[str, Any]:
         "edit_lengths": lambda: edit_counts(["a", "b"], ["a"], "char"),
     }
     return outcomes(cases)
+
+
+#: Extras a module of the package may import; the defaults probe reads every module.
+ALL_EXTRAS = ("fastapi", "httpx", "great_expectations", "pandas", "onnx", "onnxruntime", "uvicorn")
+
+
+def _shown_default(value: Any) -> str:
+    """A default as recorded: literals by value, anything else by its type (no addresses)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, (tuple, list, frozenset)) and all(
+        item is None or isinstance(item, (bool, int, float, str)) for item in value
+    ):
+        return repr(value)
+    return f"<{type(value).__name__}>"
+
+
+@probe("refusals/defaults", requires=ALL_EXTRAS)
+def public_defaults() -> dict[str, Any]:
+    """Every default argument of the package's public functions and classes (and dataclass
+    field defaults): a default flipped (label smoothing on, a beam too narrow, a limit one off)
+    changes what every caller who relies on it gets."""
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import text_recognizer
+
+    lines: list[str] = []
+    for info in sorted(
+        pkgutil.walk_packages(text_recognizer.__path__, "text_recognizer."), key=lambda i: i.name
+    ):
+        if ".testing" in info.name or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, item in sorted(vars(module).items()):
+            if name.startswith("_") or getattr(item, "__module__", None) != module.__name__:
+                continue
+            if not (inspect.isfunction(item) or inspect.isclass(item)):
+                continue
+            targets = [(name, item)]
+            if inspect.isclass(item):
+                targets = [(name, item.__init__)] + [
+                    (f"{name}.{method}", function)
+                    for method, function in sorted(vars(item).items())
+                    if inspect.isfunction(function) and not method.startswith("_")
+                ]
+            for label, function in targets:
+                try:
+                    signature = inspect.signature(function)
+                except (TypeError, ValueError):
+                    continue
+                shown = [
+                    f"{parameter.name}={_shown_default(parameter.default)}"
+                    for parameter in signature.parameters.values()
+                    if parameter.default is not inspect.Parameter.empty
+                ]
+                if shown:
+                    lines.append(f"{info.name}:{label}({', '.join(shown)})")
+            if dataclasses.is_dataclass(item):
+                fields = [
+                    f"{field.name}={_shown_default(field.default)}"
+                    for field in dataclasses.fields(item)
+                    if field.default is not dataclasses.MISSING
+                ]
+                if fields:
+                    lines.append(f"{info.name}:{name} fields({', '.join(fields)})")
+    return {"defaults": lines}
