@@ -33,6 +33,7 @@ from text_recognizer.decoding import (
 from text_recognizer.errors import ManifestError
 from text_recognizer.models import build_model, preset
 from text_recognizer.testing.probes import image_summary, probe
+from text_recognizer.testing.probes.models import liven
 from text_recognizer.vocab import DEFAULT_VOCABULARY as VOCAB
 
 KeyValue = tuple[torch.Tensor, torch.Tensor]
@@ -185,17 +186,8 @@ def _tiny_paragraph(seed: int, end_bias: float = 0.0, max_length: int = 16) -> n
     config = preset(
         "paragraph_transformer", "tiny", image_height=64, image_width=64, max_length=max_length
     )
-    model = build_model("paragraph_transformer", config).eval()
-    generator = torch.Generator().manual_seed(seed)
+    model = liven(build_model("paragraph_transformer", config).eval(), seed, head_gain=8.0)
     with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                size = module.num_features
-                module.weight.copy_(0.5 + torch.rand(size, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(size, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(size, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(size, generator=generator))
-        model.head.weight.mul_(8.0)
         model.head.bias[VOCAB.end_index] += end_bias
     return model
 
