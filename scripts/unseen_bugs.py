@@ -1642,11 +1642,355 @@ ROUND_5: tuple[Mutant, ...] = (
     ),
 )
 
+#: Round 6, 2026-11-28: written after the probes recorded the package calls each makes;
+#: not yet measured.
+ROUND_6: tuple[Mutant, ...] = (
+    # -- data: corpus, vocabulary, writer subsets, writer roles ----------------------------------
+    Mutant(
+        name="wrap_leaves_long_words_uncut",
+        path="text_recognizer/data/corpus.py",
+        original="        word = word[:width]\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a word longer than the wrap width is no longer cut, so wrapped lines (and "
+        "sampled lines) can run past their width",
+    ),
+    Mutant(
+        name="duplicate_vocabulary_characters_accepted",
+        path="text_recognizer/vocab.py",
+        original=(
+            "        if len(set(self.characters)) != len(self.characters):\n"
+            '            raise VocabularyError("vocabulary characters must be unique")\n'
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a vocabulary with a repeated character is built without complaint; the "
+        "repeat shadows the first index, so encode and decode disagree",
+    ),
+    Mutant(
+        name="train_writer_subset_ordered_by_name",
+        path="text_recognizer/data/modules.py",
+        original="writers = sorted(names, key=writer_rank)[: self.train_writers]",
+        replacement="writers = sorted(names)[: self.train_writers]",
+        target="tests",
+        keyword=None,
+        description="--train-writers N keeps the first N writers alphabetically instead of in "
+        "the writer rule's order",
+    ),
+    Mutant(
+        name="legacy_writers_not_counted_in_test_share",
+        path="text_recognizer/data/fonts.py",
+        original="test = max(0, math.ceil(TEST_SHARE * len(names)) - len(legacy))",
+        replacement="test = math.ceil(TEST_SHARE * len(names))",
+        target="tests",
+        keyword=None,
+        description="the legacy held-out writers come on top of the 15 % test share instead of "
+        "within it, so styles with a legacy writer lose extra training writers",
+    ),
+    # -- preprocessing, page normalisation, segmentation ----------------------------------------
+    Mutant(
+        name="pixel_noise_scaled_the_wrong_way",
+        path="text_recognizer/data/page.py",
+        original="return quantiles(differences, 0.5)[0] / 0.954",
+        replacement="return quantiles(differences, 0.5)[0] * 0.954",
+        target="tests",
+        keyword=None,
+        description="the noise estimate multiplies the median difference by 0.954 instead of "
+        "dividing, under-estimating sigma by 9 %, so the blank-page test is looser",
+    ),
+    Mutant(
+        name="typical_core_height_from_the_median",
+        path="text_recognizer/segmentation.py",
+        original="typical = float(np.quantile([end - start for start, end in merged], 0.75))",
+        replacement="typical = float(np.quantile([end - start for start, end in merged], 0.5))",
+        target="tests",
+        keyword=None,
+        description="the typical merged core height is the median instead of the 75th "
+        "percentile, so on short pages fragments set the floor and survive as lines",
+    ),
+    Mutant(
+        name="label_at_the_char_limit_refused",
+        path="text_recognizer/data/preprocess.py",
+        original='        if len(sample["text"]) > max_chars:\n',
+        replacement='        if len(sample["text"]) >= max_chars:\n',
+        target="tests",
+        keyword=None,
+        description="off by one: collation refuses a label of exactly the maximum length",
+    ),
+    # -- models ----------------------------------------------------------------------------------
+    Mutant(
+        name="line_widths_beyond_the_image_not_clamped",
+        path="text_recognizer/models/line_ctc.py",
+        original="lengths = widths.to(images.device).long().clamp(min=1, max=images.shape[-1])",
+        replacement="lengths = widths.to(images.device).long().clamp(min=1)",
+        target="tests",
+        keyword=None,
+        description="a width larger than the image is not clamped, so the line model reports "
+        "more frames than it produced",
+    ),
+    Mutant(
+        name="full_length_decoder_input_refused",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="if tokens.shape[1] > self.config.max_length:",
+        replacement="if tokens.shape[1] >= self.config.max_length:",
+        target="tests",
+        keyword=None,
+        description="off by one: teacher-forced decoding refuses a sequence of exactly "
+        "max_length tokens",
+    ),
+    Mutant(
+        name="position_2d_halves_swapped",
+        path="text_recognizer/models/positional.py",
+        original="return x + torch.cat([rows, cols], dim=0).unsqueeze(0).to(x.dtype)",
+        replacement="return x + torch.cat([cols, rows], dim=0).unsqueeze(0).to(x.dtype)",
+        target="tests",
+        keyword=None,
+        description="the 2-D encoding puts the column half first, so a trained paragraph model "
+        "reads rows where it learnt columns",
+    ),
+    Mutant(
+        name="indivisible_line_height_accepted",
+        path="text_recognizer/models/line_ctc.py",
+        original=(
+            "        if self.line_height % self.height_stride:\n"
+            "            raise ModelInputError(\n"
+            "                f\"line_height {self.line_height} is not divisible by the encoder's "
+            'height "\n'
+            '                f"stride {self.height_stride}"\n'
+            "            )\n"
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a line height the encoder's stride does not divide is accepted by the "
+        "config and fails only in the first forward pass",
+    ),
+    # -- decoding --------------------------------------------------------------------------------
+    Mutant(
+        name="first_character_token_hidden",
+        path="text_recognizer/decoding.py",
+        original="if i >= vocab.num_specials]",
+        replacement="if i > vocab.num_specials]",
+        target="tests",
+        keyword=None,
+        description="off by one: the first character token ('0') is filtered out of every "
+        "decoded text with the special tokens",
+    ),
+    Mutant(
+        name="greedy_stops_when_the_first_row_ends",
+        path="text_recognizer/decoding.py",
+        original=(
+            "        finished = finished | (token == vocab.end_index)\n"
+            "        if bool(finished.all()):\n"
+        ),
+        replacement=(
+            "        finished = finished | (token == vocab.end_index)\n"
+            "        if bool(finished.any()):\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="batched greedy decoding stops as soon as one paragraph emits <end>, "
+        "cutting the others short",
+    ),
+    Mutant(
+        name="greedy_scores_raw_logits",
+        path="text_recognizer/decoding.py",
+        original=(
+            "            logits = model.decode(torch.stack(generated, dim=1), memory)[:, -1]\n"
+            "        log_probs = torch.log_softmax(logits.float(), dim=-1)\n"
+        ),
+        replacement=(
+            "            logits = model.decode(torch.stack(generated, dim=1), memory)[:, -1]\n"
+            "        log_probs = logits.float()\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="greedy paragraph decoding scores tokens by raw logits: the same text, "
+        "but confidences and log-probabilities are not probabilities",
+    ),
+    # -- metrics and calibration -----------------------------------------------------------------
+    Mutant(
+        name="unknown_unit_counted_as_characters",
+        path="text_recognizer/metrics.py",
+        original=(
+            '    if unit not in ("char", "word"):\n'
+            "        raise ValueError(f\"unit must be 'char' or 'word', got {unit!r}\")\n"
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a misspelt unit ('words') silently scores characters instead of raising",
+    ),
+    Mutant(
+        name="inline_diff_keeps_raw_newlines",
+        path="text_recognizer/metrics.py",
+        original='    return "".join(parts).replace("\\n", "\\\\n")\n',
+        replacement='    return "".join(parts)\n',
+        target="tests",
+        keyword=None,
+        description="the one-line diff of paragraphs keeps their newlines, breaking reports "
+        "into several lines",
+    ),
+    Mutant(
+        name="calibration_fitted_on_every_split",
+        path="text_recognizer/calibration.py",
+        original="    records = manifest.split(split)[:limit]\n",
+        replacement="    records = manifest.records[:limit]\n",
+        target="tests",
+        keyword=None,
+        description="the temperature is fitted on the first records of any split (training "
+        "lines included), not on the validation split's unseen writers",
+    ),
+    # -- optimisation, training glue, configs ----------------------------------------------------
+    Mutant(
+        name="cosine_peak_overshoots_by_the_floor",
+        path="text_recognizer/lit_models/base.py",
+        original=("return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))"),
+        replacement="return floor + 0.5 * (1.0 + math.cos(math.pi * progress))",
+        target="tests",
+        keyword=None,
+        description="the cosine decay is not scaled by (1 - floor): the learning rate jumps to "
+        "1 + floor times the peak right after the warm-up",
+    ),
+    Mutant(
+        name="overrides_beside_a_full_config_ignored",
+        path="text_recognizer/training/config.py",
+        original=(
+            '        if model.get("overrides"):\n'
+            '            raise SchemaError("model.overrides: only with a preset name in '
+            'model.config")\n'
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="model.overrides next to a full model.config is accepted, and the runner "
+        "then silently ignores it",
+    ),
+    Mutant(
+        name="fake_data_kind_not_taken_from_the_model",
+        path="text_recognizer/training/experiment.py",
+        original='    if name == "fake":\n        data.setdefault("kind", kind)\n',
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="module: fake no longer inherits the model's kind, so a paragraph model "
+        "gets fake line batches",
+    ),
+    # -- inference and CLI -----------------------------------------------------------------------
+    Mutant(
+        name="load_drops_max_tokens",
+        path="text_recognizer/recognizer.py",
+        original="return cls(models, backend, beam_width, device, max_tokens)",
+        replacement="return cls(models, backend, beam_width, device)",
+        target="tests",
+        keyword=None,
+        description="Recognizer.load accepts max_tokens but never passes it on: paragraphs "
+        "decode to the model's maximum",
+    ),
+    Mutant(
+        name="white_float_colour_array_read_as_0_255",
+        path="text_recognizer/recognizer.py",
+        original="scale = 255.0 if float(array.max()) <= 1.0 else 1.0",
+        replacement="scale = 255.0 if float(array.max()) < 1.0 else 1.0",
+        target="tests",
+        keyword=None,
+        description="a float colour array in 0..1 that reaches 1.0 is taken as 0..255, so the "
+        "page turns almost black",
+    ),
+    Mutant(
+        name="predict_beam_option_ignored",
+        path="text_recognizer/cli/predict.py",
+        original=(
+            "args.model, backend=args.backend, threads=default_threads(), beam_width=args.beam"
+        ),
+        replacement="args.model, backend=args.backend, threads=default_threads()",
+        target="tests",
+        keyword=None,
+        description="text-recognizer predict --beam N is parsed but not passed to the "
+        "recognizer, which decodes greedily",
+    ),
+    Mutant(
+        name="cli_integer_minimum_exclusive",
+        path="text_recognizer/cli/common.py",
+        original="        if value < minimum:\n",
+        replacement="        if value <= minimum:\n",
+        target="tests",
+        keyword=None,
+        description="off by one: integer options refuse their minimum (--n 1, --workers 1, "
+        "--seed 0)",
+    ),
+    # -- export, staging, evaluation -------------------------------------------------------------
+    Mutant(
+        name="card_lists_dropped_exports_as_kept",
+        path="text_recognizer/training/stage.py",
+        original='card["export"]["kept"] = [name for name in FORMATS if name in formats]',
+        replacement='card["export"]["kept"] = list(FORMATS)',
+        target="tests",
+        keyword=None,
+        description="the model card says both exports were kept even when --keep dropped them",
+    ),
+    Mutant(
+        name="card_validation_writers_are_the_test_writers",
+        path="text_recognizer/training/stage.py",
+        original='"val": list(metadata.get("val_writers") or []),',
+        replacement='"val": list(metadata.get("held_out_writers") or []),',
+        target="tests",
+        keyword=None,
+        description="copy-paste: the model card lists the test-only writers as the "
+        "validation-only ones",
+    ),
+    Mutant(
+        name="parity_ignores_shape_mismatch",
+        path="text_recognizer/export_parity.py",
+        original=(
+            "        if want.shape != got.shape:\n"
+            '            return ParityResult(backend, part, float("inf"), False)\n'
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="an exported output of another (broadcastable) shape passes the parity "
+        "check, or crashes it, instead of failing it",
+    ),
+    # -- service ---------------------------------------------------------------------------------
+    Mutant(
+        name="multipart_ignores_query_mode",
+        path="text_recognizer/api/parsing.py",
+        original='        mode = form.get("mode", default_mode)\n',
+        replacement='        mode = form.get("mode", "auto")\n',
+        target="tests",
+        keyword=None,
+        description="a multipart upload without a mode field ignores ?mode= in the query",
+    ),
+    Mutant(
+        name="wildcard_host_matches_without_a_dot",
+        path="text_recognizer/api/access.py",
+        original='if pattern.startswith("*.") and host.endswith(pattern[1:]):',
+        replacement='if pattern.startswith("*.") and host.endswith(pattern[2:]):',
+        target="tests",
+        keyword=None,
+        description="'*.example.com' also admits example.com itself and evilexample.com",
+    ),
+    # -- data validation -------------------------------------------------------------------------
+    Mutant(
+        name="zero_width_passes_the_size_check",
+        path="text_recognizer/validation/expectations.py",
+        original='{"column": "width", "regex": r"\\A[1-9][0-9]*\\Z"}',
+        replacement='{"column": "width", "regex": r"\\A[0-9]+\\Z"}',
+        target="tests",
+        keyword=None,
+        description="a manifest width of 0 (or 007) passes sizes_are_integers",
+    ),
+)
+
 ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "1": ROUND_1,
     "2": ROUND_2,
     "3": ROUND_3,
     "4": ROUND_4,
     "5": ROUND_5,
+    "6": ROUND_6,
 }
-MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5 + ROUND_6
