@@ -72,6 +72,12 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("text_recognizer/training/experiment.py", "training"),
     ("text_recognizer/recognizer.py", "inference"),
     ("text_recognizer/segmentation.py", "inference"),
+    ("text_recognizer/prediction.py", "inference"),
+    ("text_recognizer/modes.py", "inference"),
+    ("text_recognizer/cli/", "cli"),
+    ("text_recognizer/calibration_plot.py", "calibration"),
+    ("text_recognizer/training/model_card.py", "export"),
+    ("text_recognizer/training/", "training"),
     ("text_recognizer/testing/", "harness"),
 )
 
