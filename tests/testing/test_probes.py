@@ -14,7 +14,8 @@ from text_recognizer.testing import probes
 
 
 def make_probe(outputs: dict, atol: float = 1e-4, rtol: float = 1e-4) -> probes.Probe:
-    return probes.Probe("stage/example", lambda: outputs, atol, rtol)
+    """A probe of the recording format only: its calls are traced in test_probe_calls.py."""
+    return probes.Probe("stage/example", lambda: outputs, atol, rtol, trace=False)
 
 
 @pytest.fixture
@@ -130,8 +131,12 @@ def two_probes(monkeypatch) -> dict:
     """A registry of two small probes in place of the real ones; ``outputs`` steers one."""
     outputs = {"value": 1.0}
     registry = {
-        "stage/steady": probes.Probe("stage/steady", lambda: {"x": [1, 2]}, 1e-4, 1e-4),
-        "stage/steered": probes.Probe("stage/steered", lambda: dict(outputs), 1e-4, 1e-4),
+        "stage/steady": probes.Probe(
+            "stage/steady", lambda: {"x": [1, 2]}, 1e-4, 1e-4, trace=False
+        ),
+        "stage/steered": probes.Probe(
+            "stage/steered", lambda: dict(outputs), 1e-4, 1e-4, trace=False
+        ),
     }
     monkeypatch.setattr(probes, "all_probes", lambda: dict(registry))
     return outputs

@@ -34,6 +34,7 @@ import torch
 from text_recognizer.errors import GoldenError
 from text_recognizer.io import atomic_write_text
 from text_recognizer.testing.changelog import ChangelogEntry, append_changelog
+from text_recognizer.testing.probes import calls
 
 PROBES_FILE = "probes.json"
 FORMAT = 1
@@ -70,6 +71,10 @@ class Probe:
     rtol: float
     #: Optional extras the probe imports (e.g. ``("fastapi",)``); without them it is skipped.
     requires: tuple[str, ...] = ()
+    #: Record the calls the probe makes into the package, with their arguments (see
+    #: :mod:`~text_recognizer.testing.probes.calls`); ``untraced`` names calls left out.
+    trace: bool = True
+    untraced: tuple[str, ...] = ()
 
     def missing(self) -> list[str]:
         """The required modules this environment lacks."""
@@ -86,13 +91,19 @@ def probe(
     atol: float = DEFAULT_ATOL,
     rtol: float = DEFAULT_RTOL,
     requires: tuple[str, ...] = (),
+    trace: bool = True,
+    untraced: tuple[str, ...] = (),
 ):
-    """Register ``function`` as the probe ``name`` (``"stage/what"``)."""
+    """Register ``function`` as the probe ``name`` (``"stage/what"``).
+
+    ``trace=False`` records outputs only, for a probe whose calls depend on a thread's timing;
+    ``untraced`` leaves out the calls starting with those names (``"module.qualname"``).
+    """
 
     def register(function: ProbeFunction) -> ProbeFunction:
         if name in _REGISTRY:
             raise ValueError(f"probe {name!r} is registered twice")
-        _REGISTRY[name] = Probe(name, function, atol, rtol, tuple(requires))
+        _REGISTRY[name] = Probe(name, function, atol, rtol, tuple(requires), trace, tuple(untraced))
         return function
 
     return register
@@ -214,9 +225,17 @@ def run_probe(item: Probe) -> dict[str, Recorded]:
     try:
         torch.manual_seed(0)
         np.random.seed(0)
-        outputs = item.run()
+        if item.trace:
+            outputs, trace = calls.trace_calls(item.run, item.untraced)
+        else:
+            outputs = item.run()
     finally:
         torch.set_num_threads(threads)
+    if item.trace:
+        clash = sorted(set(outputs) & {calls.CALLS_FIELD, calls.FLOATS_FIELD})
+        if clash:
+            raise GoldenError(f"probe {item.name!r}: field {clash[0]!r} is kept for its calls")
+        outputs = {**outputs, **trace.fields()}
     return {field: record_value(field, value) for field, value in _flatten("", outputs)}
 
 
@@ -228,7 +247,7 @@ def compare_probe(item: Probe, golden: dict[str, Recorded], got: dict[str, Recor
         want, have = golden[field], got[field]
         if want.text is not None or have.text is not None:
             if want.text != have.text:
-                problems.append(f"{field}: {have.text!r} != golden {want.text!r}")
+                problems.append(_text_change(field, want.text, have.text))
             continue
         if want.shape != have.shape:
             problems.append(f"{field}: shape {have.shape} != golden {want.shape}")
@@ -241,12 +260,37 @@ def compare_probe(item: Probe, golden: dict[str, Recorded], got: dict[str, Recor
         diff = np.abs(actual - expected)
         if expected.size and bool((diff > allowed).any()):
             worst = int(diff.argmax())
+            where = ""
+            if field == calls.FLOATS_FIELD and isinstance(golden.get(calls.CALLS_FIELD), Recorded):
+                made = golden[calls.CALLS_FIELD].text
+                where = f", in {calls.call_of_float(list(made or []), worst)}"
             problems.append(
-                f"{field}: max |diff| {diff[worst]:.4g} at index {worst} "
+                f"{field}: max |diff| {diff[worst]:.4g} at index {worst}{where} "
                 f"(got {actual[worst]:.6g}, golden {expected[worst]:.6g}; "
                 + ("exact)" if not allowed.any() else f"atol {item.atol:g}, rtol {item.rtol:g})")
             )
     return sorted(problems)
+
+
+#: Lines of a text field's difference shown before the rest is counted.
+MAX_DIFF_LINES = 24
+
+
+def _text_change(field: str, want: list[str] | str | None, have: list[str] | str | None) -> str:
+    """A text field that moved: short ones side by side, lists as the lines that differ."""
+    if not isinstance(want, list) or not isinstance(have, list) or len(want) + len(have) <= 8:
+        return f"{field}: {have!r} != golden {want!r}"
+    import difflib
+
+    lines = [
+        line
+        for line in difflib.unified_diff(want, have, "golden", "now", n=0, lineterm="")
+        if not line.startswith(("---", "+++"))
+    ]
+    shown = lines[:MAX_DIFF_LINES]
+    more = f"\n    ... {len(lines) - len(shown)} more lines" if len(lines) > len(shown) else ""
+    body = "\n".join(f"    {line}" for line in shown)
+    return f"{field}: {len(want)} golden lines, {len(have)} now; differences:\n{body}{more}"
 
 
 # -- the golden file ----------------------------------------------------------------------------
@@ -292,6 +336,13 @@ class ProbeGoldens:
             entries = sorted(fields.items())
             for position, (field, value) in enumerate(entries):
                 comma = "," if position < len(entries) - 1 else ""
+                if isinstance(value.text, list) and len(value.text) > 8:
+                    # A long text list, one item per line: a diff then shows the items that moved.
+                    lines.append(f'   {json.dumps(field)}: {{"text": [')
+                    items = [f"    {json.dumps(text)}" for text in value.text]
+                    lines.append(",\n".join(items))
+                    lines.append(f"   ]}}{comma}")
+                    continue
                 lines.append(f"   {json.dumps(field)}: {json.dumps(value.to_json())}{comma}")
             lines.append("  }" + ("," if index < len(self.probes) - 1 else ""))
         lines += [" }", "}"]

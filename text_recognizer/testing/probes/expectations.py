@@ -25,17 +25,11 @@ from text_recognizer.data.fake import render_fake, write_fake_manifest
 from text_recognizer.data.manifest import COLUMNS, MANIFEST_CSV, write_image_record, write_manifest
 from text_recognizer.io import encode_png
 from text_recognizer.testing.probes import outcome, probe
+from text_recognizer.testing.probes.calls import memoised
 
 NEEDS = ("great_expectations", "pandas")
 #: Results of the expensive steps (GX runs, data sets written and measured), built once.
-_CACHE: dict[str, Any] = {}
 HELD_OUT = "held-out"
-
-
-def _once(key: str, build: Callable[[], Any]) -> Any:
-    if key not in _CACHE:
-        _CACHE[key] = build()
-    return _CACHE[key]
 
 
 def _r(value: Any, digits: int = 5) -> float:
@@ -675,7 +669,7 @@ def _threshold_run() -> dict[str, Any]:
     from text_recognizer.validation.suites import LINES_SUITE
     from text_recognizer.validation.validate import run_checks
 
-    shifted = _once("shift_sets", _shift_sets)
+    shifted = memoised("shift_sets", _shift_sets)
     splits, pairs = [_crafted_splits()], [_crafted_pairs()]
     for name, tables in shifted.items():
         part = tables["splits"].copy()
@@ -697,7 +691,7 @@ def _threshold_run() -> dict[str, Any]:
 def record_thresholds() -> dict[str, Any]:
     """Through GX: which record rule refuses each record at a limit (accepted) or just past it
     (refused), each character that must never occur, each bad mode, path, hash and id."""
-    run = _once("threshold_run", _threshold_run)
+    run = memoised("threshold_run", _threshold_run)
     records = [o for o in run["outcomes"] if o.table == "records"]
     ids = {raw["id"]: [raw["id"]] for raw, _ in _threshold_cases()}
     return {
@@ -711,7 +705,7 @@ def record_thresholds() -> dict[str, Any]:
 def split_and_pair_limits() -> dict[str, Any]:
     """Through GX: a split share or a distribution distance exactly at its limit passes, a hair
     past it fails, a row without a limit is ignored."""
-    run = _once("threshold_run", _threshold_run)
+    run = memoised("threshold_run", _threshold_run)
     rest = [o for o in run["outcomes"] if o.table != "records"]
     ids = {name: [name] for name in ("at_limit", "past_limit", "within", "missing")}
     return {
@@ -726,8 +720,8 @@ def split_and_pair_limits() -> dict[str, Any]:
 def distribution_shifts() -> dict[str, Any]:
     """Shifted intensity, characters, label lengths and stroke width in one split, and an empty
     split: the distances and limits, the split shares, and which checks flag which pair."""
-    run = _once("threshold_run", _threshold_run)
-    shifted = _once("shift_sets", _shift_sets)
+    run = memoised("threshold_run", _threshold_run)
+    shifted = memoised("shift_sets", _shift_sets)
     rest = [o for o in run["outcomes"] if o.table != "records"]
     out: dict[str, Any] = {}
     keys = []
@@ -785,7 +779,7 @@ def _paragraph_run() -> dict[str, Any]:
 def paragraph_thresholds() -> dict[str, Any]:
     """Through GX: the paragraph suite's rows-vs-label-lines slack, label length, size and
     newline rules at and past their limits."""
-    run = _once("paragraph_run", _paragraph_run)
+    run = memoised("paragraph_run", _paragraph_run)
     records = run["records"]
     return {
         **_outcome_table(run["outcomes"]),
@@ -831,7 +825,7 @@ def _clean_run() -> dict[str, Any]:
 def clean_lines() -> dict[str, Any]:
     """A clean fake lines set: every expectation passes (names, counts, ok), the tables' observed
     values, the HTML page's verdict, and the refusals of a bad report path or suite."""
-    run = _once("clean_run", _clean_run)
+    run = memoised("clean_run", _clean_run)
     report, tables = run["report"], run["tables"]
     records = tables["records"]
     verdict = [line for line in run["page"].splitlines() if line.startswith("<h1>")]
@@ -998,7 +992,7 @@ def _corrupted_run() -> dict[str, Any]:
 def corruptions() -> dict[str, Any]:
     """A fake lines set with one corruption per record: which expectations flag each corrupted
     record, every expectation's counts, the overall verdict and the report's lines."""
-    run = _once("corrupted_run", _corrupted_run)
+    run = memoised("corrupted_run", _corrupted_run)
     report = run["report"]
     touched = {i for ids in run["touched"].values() for i in ids}
     return {
@@ -1019,7 +1013,7 @@ def corruptions() -> dict[str, Any]:
 def corruption_values() -> dict[str, Any]:
     """The observed values behind the corruptions: each failed expectation's offending values as
     reported, and each corrupted record's measured quantities in the records table."""
-    run = _once("corrupted_run", _corrupted_run)
+    run = memoised("corrupted_run", _corrupted_run)
     records = run["records"].drop_duplicates("id").set_index("id")
     columns = ("text_length", "chars_per_pixel", "ink_fraction", "mean_intensity", "black_fraction")
     measured = {}

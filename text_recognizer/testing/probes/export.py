@@ -616,7 +616,8 @@ def _line_images() -> list[Image.Image]:
     return [Image.fromarray(marks_page([count], width=260)) for count in (2, 3, 4)]
 
 
-@probe("export/stage_line")
+# The model card's table of file sizes: a TorchScript archive's size varies from run to run.
+@probe("export/stage_line", untraced=("training.model_card.card_markdown.<locals>.rows",))
 def stage_line() -> dict[str, Any]:
     """stage() of a tiny line checkpoint on drawn lines, half weights, as where the onnx package
     is missing (the same here and there, and quick; ONNX is probed by export/onnx_paragraph):

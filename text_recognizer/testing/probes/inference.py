@@ -224,7 +224,12 @@ def torchscript_parity() -> dict[str, Any]:
     }
 
 
-@probe("inference/service_answers", requires=("fastapi", "httpx"))
+# How often readiness is polled depends on when the loading thread finishes.
+@probe(
+    "inference/service_answers",
+    requires=("fastapi", "httpx"),
+    untraced=("api.service.RecognitionService.ready",),
+)
 def service_answers() -> dict[str, Any]:
     """The REST service around the stand-in recognizer: status, error kind and reading of a
     fixed set of requests (good, damaged, refused), then its request counters."""
