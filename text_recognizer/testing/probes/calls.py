@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[2]) + os.sep
+_CHECKOUT = str(Path(__file__).resolve().parents[3]) + os.sep
 _TESTING_DIR = os.path.join(_PACKAGE_DIR, "testing") + os.sep
 #: Generator and coroutine frames resume with a "call" event each time: only the first counts,
 #: told by the RESUME instruction the frame stands at (argument 0: the start; Python >= 3.11).
@@ -140,7 +141,7 @@ def call_of_float(calls: list[str], index: int) -> str:
 
 
 class _Summariser:
-    """Arguments as short, stable text; floats replaced by ``~N`` and collected in order."""
+    """Arguments as short, stable text; floats replaced by ``~f`` and collected in order."""
 
     def __init__(self) -> None:
         self.floats: list[float] = []
@@ -208,6 +209,9 @@ def _is_image(value: Any) -> bool:
 
 
 def _mask(text: str) -> str:
+    """Temporary folders, the checkout's own path and object addresses made the same on every
+    machine."""
+    text = text.replace(_CHECKOUT, "<checkout>/")
     return _ADDRESS.sub("0x-", _TEMPORARY.sub("<tmp>", text))
 
 
@@ -229,7 +233,9 @@ def _arguments(frame: FrameType) -> list[tuple[str, Any]]:
     return [(name, local[name]) for name in names if name in local and name != "self"]
 
 
-def _shortened(signature: str) -> str:
+def shorten_call(signature: str) -> str:
+    """``signature``, or past :data:`MAX_CALL` characters its start, the ``~f`` marks of the
+    rest (so floats stay countable per call) and a digest of the whole."""
     if len(signature) <= MAX_CALL:
         return signature
     digest = hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
@@ -287,12 +293,17 @@ def memoised(key: str, build: Callable[[], Any]) -> Any:
 _IGNORED, _RECORDED, _IMPORT, _CACHED_BODY = range(4)
 
 
+def summarise_arguments(arguments: list[tuple[str, Any]]) -> tuple[str, list[float]]:
+    """``"name=value, ..."`` as a call is recorded, and the floats shown in it as ``~f``."""
+    summarise = _Summariser()
+    return ", ".join(summarise.named(key, value) for key, value in arguments), summarise.floats
+
+
 def _record(trace: CallTrace, frame: FrameType) -> None:
     code = frame.f_code
     module = frame.f_globals.get("__name__", "?").removeprefix("text_recognizer.")
-    summarise = _Summariser()
-    arguments = ", ".join(summarise.named(key, value) for key, value in _arguments(frame))
-    trace.add(_shortened(f"{module}.{code.co_qualname}({arguments})"), summarise.floats)
+    arguments, floats = summarise_arguments(_arguments(frame))
+    trace.add(shorten_call(f"{module}.{code.co_qualname}({arguments})"), floats)
 
 
 def trace_calls(
