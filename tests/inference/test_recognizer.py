@@ -14,7 +14,13 @@ from text_recognizer.data.synthetic import SyntheticConfig, render_sample
 from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
 from text_recognizer.models import preset
 from text_recognizer.prediction import Prediction
-from text_recognizer.recognizer import SEGMENTATION_ROUTE, Recognizer, choose_kind, text_rows
+from text_recognizer.recognizer import (
+    SEGMENTATION_ROUTE,
+    Recognizer,
+    choose_kind,
+    load_image,
+    text_rows,
+)
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 PARAGRAPH_TOKENS = 12
@@ -96,6 +102,26 @@ def test_a_gray_array_of_any_pixel_type_reads_like_its_8_bit_page(
     expected = line_recognizer.predict(gray)
     array = (gray.astype(np.float64) * scale).astype(dtype)
     assert line_recognizer.predict(array).text == expected.text
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_colour_float_array_from_0_to_1_reads_as_its_8_bit_page_white_included(line_image, dtype):
+    """Colour float images usually come scaled to 0..1; white paper is exactly 1.0 there."""
+    gray = np.asarray(line_image.convert("L"))
+    gray = np.where(gray > 200, 255, gray).astype(np.uint8)  # white paper, ink below
+    assert gray.min() < 128
+    colour = np.stack([gray] * 3, axis=-1) / 255.0
+    loaded = np.asarray(load_image(colour.astype(dtype)).convert("L"))
+    assert np.abs(loaded.astype(int) - gray.astype(int)).max() <= 1
+
+
+def test_loading_with_max_tokens_caps_every_paragraph_at_that_many_tokens(staged_paragraphs):
+    capped = Recognizer.load(staged_paragraphs.folder, max_tokens=2)
+    assert capped.max_tokens == 2
+    image = render_fake("paragraphs", 0)[0]
+    uncapped = Recognizer.load(staged_paragraphs.folder).predict(image, mode="paragraphs")
+    reading = capped.predict(image, mode="paragraphs")
+    assert len(reading.text) <= 2 and len(uncapped.text) > 2
 
 
 def test_missing_file_is_named(line_recognizer, tmp_path):

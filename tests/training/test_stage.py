@@ -150,6 +150,37 @@ def test_staging_with_eval_data_tabulates_each_writer_on_the_card(
     assert re.search(r"^\| seen \| no \| 2 \|", card, re.M), card
 
 
+def test_the_card_names_the_test_and_the_validation_writers_of_the_eval_data(
+    line_checkpoint, tmp_path
+):
+    from text_recognizer.data.manifest import write_image_record, write_manifest
+    from text_recognizer.training.stage import stage
+
+    root = tmp_path / "writers"
+    splits = {"test": "held-out-writer", "val": "val-writer", "train": "train-writer"}
+    records = [
+        write_image_record(root, f"{split}-0", *render_fake("lines", i), writer, split, "fake")
+        for i, (split, writer) in enumerate(splits.items())
+    ]
+    metadata = {
+        "kind": "lines",
+        "source": "fake",
+        "writer_rule": "by rank",
+        "held_out_writers": ["held-out-writer"],
+        "val_writers": ["val-writer"],
+        "training_writers": ["train-writer", "another"],
+    }
+    write_manifest(root, records, metadata)
+    image = render_fake("lines", 0)[0]
+    report = stage(line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=root)
+    assert report.card["writers"] == {
+        "rule": "by rank",
+        "test": ["held-out-writer"],
+        "val": ["val-writer"],
+        "train": 2,
+    }
+
+
 def test_staging_without_eval_data_leaves_the_evaluation_empty(staged_lines):
     card = json.loads((staged_lines.folder / "model_card.json").read_text())
     assert card["evaluation"] is None
