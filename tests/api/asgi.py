@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
-T = TypeVar("T")
+from text_recognizer.testing.http_doubles import http_scope
 
-HOST = b"127.0.0.1"
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,26 +26,6 @@ class Answer:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-def http_scope(
-    path: str, method: str = "POST", headers: Sequence[tuple[bytes, bytes]] = ()
-) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", HOST), *headers],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
 
 
 async def exchange(

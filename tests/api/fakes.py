@@ -8,10 +8,8 @@ decoded and reached the model; optional delays and gates exercise the queue and 
 from __future__ import annotations
 
 import io
-import struct
 import threading
 import time
-import zlib
 from typing import Callable, Sequence
 
 import numpy as np
@@ -95,17 +93,6 @@ def encoded_image(
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width x height`` 8-bit gray pixels, with no pixels behind it."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
 
 
 def _wide(gray: Image.Image, mode: str) -> Image.Image:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.fakes import CRASH_WIDTH, INVALID_WIDTH, encoded_image, png_claiming
+from tests.api.fakes import CRASH_WIDTH, INVALID_WIDTH, encoded_image
 from text_recognizer.api.errors import MAX_MESSAGE_CHARS
+from text_recognizer.testing.http_doubles import png_claiming
 
 PNG = encoded_image(60, 20)
 SMALL_BODY_LIMIT = 64 * 1024

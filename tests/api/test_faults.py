@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="the fault suite needs the 'serve' extra")
 
-from tests.api.fakes import png_claiming, wait_until  # noqa: E402
+from tests.api.fakes import wait_until  # noqa: E402
 from tests.api.hostile import (  # noqa: E402
     MIB,
     ServerProcess,
@@ -35,6 +35,7 @@ from tests.api.hostile import (  # noqa: E402
     stalled_upload,
     worst_case_png,
 )
+from text_recognizer.testing.http_doubles import png_claiming  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -10,12 +10,13 @@ import time
 
 import pytest
 
-from tests.api.asgi import exchange, http_scope, run_served
+from tests.api.asgi import exchange, run_served
 from tests.api.fakes import encoded_image
 from text_recognizer.api.app import create_app
 from text_recognizer.api.metrics import Metrics
 from text_recognizer.api.middleware import GuardMiddleware
 from text_recognizer.api.settings import ServeSettings
+from text_recognizer.testing.http_doubles import http_scope
 
 PNG = encoded_image(60, 20)
 BODY_TIMEOUT_S = 0.3

@@ -41,6 +41,7 @@ from text_recognizer.api.service import RecognitionService
 from text_recognizer.api.settings import ServeSettings
 from text_recognizer.errors import InvalidImageError
 from text_recognizer.prediction import Prediction
+from text_recognizer.testing.http_doubles import http_scope, png_claiming
 from text_recognizer.testing.probes import image_summary, probe
 from text_recognizer.testing.probes.inference import marks_page
 
@@ -126,31 +127,6 @@ def _quiet_logs() -> Iterator[None]:
         yield
     finally:
         logging.disable(previous)
-
-
-def _scope(
-    path: str = RECOGNIZE,
-    method: str = "POST",
-    headers: Sequence[tuple[bytes, bytes]] = (),
-    host: bytes | None = b"127.0.0.1",
-    query: bytes = b"",
-    client: tuple[str, int] = ("127.0.0.1", 40000),
-) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": ([(b"host", host)] if host is not None else []) + list(headers),
-        "client": client,
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
 
 
 def _receiver(events: Sequence[dict[str, Any]]) -> Callable[[], Awaitable[dict[str, Any]]]:
@@ -340,8 +316,8 @@ def open_image_judgements() -> dict[str, Any]:
         "eps": lambda: open_image(b"%!PS-Adobe-3.0 EPSF-3.0", 10**6),
         "png_signature_only": lambda: open_image(png[:8] + b"\x00" * 40, 10**6),
         "truncated_header": lambda: open_image(png[:20], 10**6),
-        "bomb": lambda: open_image(_png_claiming(20000, 20000), 10**9),
-        "claims_3000_square": lambda: open_image(_png_claiming(3000, 3000), 10**6),
+        "bomb": lambda: open_image(png_claiming(20000, 20000), 10**9),
+        "claims_3000_square": lambda: open_image(png_claiming(3000, 3000), 10**6),
         "ico": lambda: open_image(_encoded(base, "ICO"), 10**6),
     }
     return {
@@ -357,19 +333,6 @@ def open_image_judgements() -> dict[str, Any]:
             + (b"II*\x00", b"MM\x00*", b"P5 3", b"\xff\xd8\xff\xe0", b"%PDF", b"")
         ],
     }
-
-
-def _png_claiming(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width x height`` gray pixels, with no pixel data."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
 
 
 @probe("service/finish_decode")
@@ -817,7 +780,9 @@ def access_middleware() -> dict[str, Any]:
         answers = []
         for path, host, headers, open_count in cases.values():
             connections["open"] = open_count
-            answers.append(await _call(middleware, _scope(path, headers=headers, host=host), []))
+            answers.append(
+                await _call(middleware, http_scope(path, headers=headers, host=host), [])
+            )
         return answers
 
     answers = asyncio.run(scenario())
@@ -872,7 +837,7 @@ def trusted_proxies() -> dict[str, Any]:
                 app = ProxyHeadersMiddleware(inner, trusted_hosts=list(proxies))
             seen.clear()
             for peer, headers in requests.values():
-                await app(_scope("/healthz", "GET", headers, client=(peer, 5000)), None, None)
+                await app(http_scope("/healthz", "GET", headers, client=(peer, 5000)), None, None)
             out[name] = list(seen)
         return out
 
@@ -977,7 +942,9 @@ def request_parsing() -> dict[str, Any]:
         if content_type:
             headers.append((b"content-type", content_type.encode()))
         chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)] or [b""]
-        request = Request(_scope(headers=headers, query=query), _receiver(_body(chunks)))
+        request = Request(
+            http_scope(RECOGNIZE, headers=headers, query=query), _receiver(_body(chunks))
+        )
         try:
             parsed = await parse_recognize_request(request, max_bytes=4096)
         except RequestError as error:
@@ -1119,7 +1086,7 @@ def guard_outcomes() -> dict[str, Any]:
             if drain:
                 draining.set()
             guard = GuardMiddleware(inner, metrics, 0.05, draining, known_paths=[RECOGNIZE])
-            answer = await _call(guard, _scope(headers=headers), events)
+            answer = await _call(guard, http_scope(RECOGNIZE, headers=headers), events)
             rows["status"].append(answer["status"])
             rows["kind"].append(answer["kind"])
             rows["messages"].append(answer["messages"])
