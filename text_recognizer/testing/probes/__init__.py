@@ -150,7 +150,7 @@ def describe_error(error: BaseException, *folders: str | os.PathLike) -> str:
             for form in sorted({str(Path(folder).resolve()), str(folder)}, key=len, reverse=True):
                 message = message.replace(form, "<tmp>")
     message = re.sub(r"/tmp/(?:tmp|probe|pytest)[^\s'\"]*", "<path>", message)
-    message = re.sub(r"0x[0-9a-fA-F]{6,}", "0x-", message)
+    message = calls.ADDRESS.sub("0x-", message)
     return f"{type(error).__name__}: {message[:240]}"
 
 
@@ -274,11 +274,14 @@ def compare_probe(item: Probe, golden: dict[str, Recorded], got: dict[str, Recor
 
 #: Lines of a text field's difference shown before the rest is counted.
 MAX_DIFF_LINES = 24
+#: A text list longer than this is compared, and stored, one item per line.
+SHORT_TEXT_LIST = 8
 
 
 def _text_change(field: str, want: list[str] | str | None, have: list[str] | str | None) -> str:
     """A text field that moved: short ones side by side, lists as the lines that differ."""
-    if not isinstance(want, list) or not isinstance(have, list) or len(want) + len(have) <= 8:
+    short = SHORT_TEXT_LIST
+    if not isinstance(want, list) or not isinstance(have, list) or len(want) + len(have) <= short:
         return f"{field}: {have!r} != golden {want!r}"
     import difflib
 
@@ -336,7 +339,7 @@ class ProbeGoldens:
             entries = sorted(fields.items())
             for position, (field, value) in enumerate(entries):
                 comma = "," if position < len(entries) - 1 else ""
-                if isinstance(value.text, list) and len(value.text) > 8:
+                if isinstance(value.text, list) and len(value.text) > SHORT_TEXT_LIST:
                     # A long text list, one item per line: a diff then shows the items that moved.
                     lines.append(f'   {json.dumps(field)}: {{"text": [')
                     items = [f"    {json.dumps(text)}" for text in value.text]

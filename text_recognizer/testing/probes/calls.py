@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import inspect
 import os
 import re
 import sys
@@ -38,9 +39,12 @@ _CHECKOUT = str(Path(__file__).resolve().parents[3]) + os.sep
 _TESTING_DIR = os.path.join(_PACKAGE_DIR, "testing") + os.sep
 #: Generator and coroutine frames resume with a "call" event each time: only the first counts,
 #: told by the RESUME instruction the frame stands at (argument 0: the start; Python >= 3.11).
-_RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200  # CO_GENERATOR, CO_COROUTINE, ITERABLE_COROUTINE, ASYNC
-#: CO_OPTIMIZED: set for functions, not for class bodies or modules.
-_FUNCTION = 0x01
+_RESUMABLE = (
+    inspect.CO_GENERATOR
+    | inspect.CO_COROUTINE
+    | inspect.CO_ITERABLE_COROUTINE
+    | inspect.CO_ASYNC_GENERATOR
+)
 #: How much of a string, a sequence or a nesting is shown before it is summarised.
 MAX_TEXT = 48
 MAX_ITEMS = 6
@@ -70,7 +74,8 @@ MAX_VARIANTS = 16
 #: A call's text beyond this is cut, and a digest of the whole appended, to keep lines readable.
 MAX_CALL = 240
 _TEMPORARY = re.compile(r"/tmp/[^\s'\",)]*|/var/folders/[^\s'\",)]*")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+#: An object's address in a repr: blanked, as no two runs agree on it.
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
 @dataclasses.dataclass
@@ -102,20 +107,20 @@ class CallTrace:
         per-sample helper) takes one line: its calls, its distinct argument sets and a digest of
         them all, in order; a change still shows, as that function's digest moving.
         """
+        names = [call.split("(", 1)[0] for call in self.calls]
         groups: dict[str, list[int]] = {}
-        for position, call in enumerate(self.calls):
-            groups.setdefault(call.split("(", 1)[0], []).append(position)
+        for position, name in enumerate(names):
+            groups.setdefault(name, []).append(position)
         made: list[str] = []
         floats: list[float] = []
         # Sorted, not in call order: a set's iteration order changes from process to process.
         for position in sorted(range(len(self.calls)), key=self.calls.__getitem__):
-            call = self.calls[position]
-            members = groups[call.split("(", 1)[0]]
+            members = groups[names[position]]
             if len(members) <= MAX_VARIANTS:
-                made.append(f"{self.counts[position]}x {call}")
+                made.append(f"{self.counts[position]}x {self.calls[position]}")
                 floats += self.floats[position]
             elif position == min(members, key=self.calls.__getitem__):
-                made.append(self._collapsed(call.split("(", 1)[0], members))
+                made.append(self._collapsed(names[position], members))
         recorded: dict[str, Any] = {CALLS_FIELD: made or ["(no package calls)"]}
         if floats:
             recorded[FLOATS_FIELD] = np.asarray(floats[:MAX_FLOATS], dtype=np.float64)
@@ -212,14 +217,14 @@ def _mask(text: str) -> str:
     """Temporary folders, the checkout's own path and object addresses made the same on every
     machine."""
     text = text.replace(_CHECKOUT, "<checkout>/")
-    return _ADDRESS.sub("0x-", _TEMPORARY.sub("<tmp>", text))
+    return ADDRESS.sub("0x-", _TEMPORARY.sub("<tmp>", text))
 
 
 def _traced(code: CodeType) -> bool:
     filename = code.co_filename
     if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_TESTING_DIR):
         return False
-    if not code.co_flags & _FUNCTION:
+    if not code.co_flags & inspect.CO_OPTIMIZED:
         return False  # a class body, run once, on the first import
     return not code.co_name.startswith("<")  # comprehensions and lambdas: their caller is enough
 
@@ -227,7 +232,7 @@ def _traced(code: CodeType) -> bool:
 def _arguments(frame: FrameType) -> list[tuple[str, Any]]:
     code = frame.f_code
     count = code.co_argcount + code.co_kwonlyargcount
-    count += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
+    count += bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
     names = code.co_varnames[:count]
     local = frame.f_locals
     return [(name, local[name]) for name in names if name in local and name != "self"]
@@ -299,11 +304,9 @@ def summarise_arguments(arguments: list[tuple[str, Any]]) -> tuple[str, list[flo
     return ", ".join(summarise.named(key, value) for key, value in arguments), summarise.floats
 
 
-def _record(trace: CallTrace, frame: FrameType) -> None:
-    code = frame.f_code
-    module = frame.f_globals.get("__name__", "?").removeprefix("text_recognizer.")
+def _record(trace: CallTrace, name: str, frame: FrameType) -> None:
     arguments, floats = summarise_arguments(_arguments(frame))
-    trace.add(shorten_call(f"{module}.{code.co_qualname}({arguments})"), floats)
+    trace.add(shorten_call(f"{name}({arguments})"), floats)
 
 
 def trace_calls(
@@ -318,29 +321,32 @@ def trace_calls(
     trace = CallTrace()
     # What each code object is, decided on its first call: the hook runs on every call and
     # return in the process (the library's too), so it must be quick to leave.
-    verdicts: dict[CodeType, int] = {}
+    verdicts: dict[CodeType, tuple[int, str]] = {}
     importing = 0  # module bodies running now: what they call happens on a first import only
     cached = 0  # cached functions' bodies running now (see _note_cached)
 
-    def verdict(code: CodeType, globals_: dict[str, Any]) -> int:
+    def verdict(code: CodeType, globals_: dict[str, Any]) -> tuple[int, str]:
+        """What ``code`` is, and the ``module.qualname`` a recorded call is listed under."""
         if code.co_name == "<module>":
-            return _IMPORT
+            return _IMPORT, ""
         if code in _CACHED:
-            return _CACHED_BODY
+            return _CACHED_BODY, ""
         if not _traced(code):
-            return _IGNORED
+            return _IGNORED, ""
         module = globals_.get("__name__", "?").removeprefix("text_recognizer.")
-        if untraced and f"{module}.{code.co_qualname}".startswith(untraced):
-            return _IGNORED
-        return _RECORDED
+        name = f"{module}.{code.co_qualname}"
+        if untraced and name.startswith(untraced):
+            return _IGNORED, ""
+        return _RECORDED, name
 
     def profile(frame: FrameType, event: str, _arg: Any) -> None:
         nonlocal importing, cached
         if event == "call":
             code = frame.f_code
-            kind = verdicts.get(code)
-            if kind is None:
-                kind = verdicts[code] = verdict(code, frame.f_globals)
+            known = verdicts.get(code)
+            if known is None:
+                known = verdicts[code] = verdict(code, frame.f_globals)
+            kind, name = known
             if kind == _IGNORED:
                 return
             if kind == _IMPORT:
@@ -350,9 +356,9 @@ def trace_calls(
             elif not (importing or cached):
                 if code.co_flags & _RESUMABLE and code.co_code[frame.f_lasti + 1] & 3:
                     return  # a generator resumed (its RESUME names why: 0 is the first entry)
-                _record(trace, frame)
+                _record(trace, name, frame)
         elif event == "return":
-            kind = verdicts.get(frame.f_code)
+            kind = verdicts.get(frame.f_code, (_IGNORED, ""))[0]
             if kind == _IMPORT:
                 importing -= 1
                 if frame.f_code.co_filename.startswith(_PACKAGE_DIR):
