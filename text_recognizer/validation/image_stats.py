@@ -107,9 +107,8 @@ def compute_image_stats(path: str | os.PathLike, rows: bool = False) -> ImageSta
     """Hash, decode and measure one file; never raises for a missing or broken image."""
     try:
         data = Path(path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return ImageStats(file_exists=False)
-    except ValueError:  # a name no file can have: validate.image_file's mark for "outside"
+    # ValueError: a name no file can have, validate.image_file's mark for a path outside the set
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError):
         return ImageStats(file_exists=False)
     digest = hashlib.sha256(data).hexdigest()
     try:
