@@ -52,6 +52,7 @@ PROBE_MODULES = (
     "service",
     "expectations",
     "refusals",
+    "cli",
 )
 #: A field's values are a summary, not a dump: more than this is refused when recording.
 MAX_VALUES = 2048
