@@ -341,3 +341,46 @@ def _json_or_none(response: Any) -> dict | None:
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _load_and_read(**options: Any) -> dict[str, Any]:
+    """Seeded tiny line and paragraph models staged side by side, loaded with ``options`` and
+    reading a line and a page: what the loaded recognizer holds and what it read."""
+    from text_recognizer.recognizer import Recognizer
+    from text_recognizer.staging import MODEL_FILE, model_payload
+
+    torch.manual_seed(8)
+    with tempfile.TemporaryDirectory(prefix="probe-load-") as folder:
+        for kind, name in (("lines", "line_ctc"), ("paragraphs", "paragraph_transformer")):
+            (Path(folder) / kind).mkdir()
+            payload = model_payload(kind, build_model(name, "tiny").eval(), {}, "probe")
+            torch.save(payload, Path(folder) / kind / MODEL_FILE)
+        recognizer = Recognizer.load(folder, **options)
+    line = recognizer.predict(marks_page([3]), mode="lines")
+    page = recognizer.predict(marks_page([2, 4]), mode="paragraphs")
+    return {
+        "kinds": recognizer.kinds,
+        "held": [
+            recognizer.backend,
+            str(recognizer.beam_width),
+            str(recognizer.device),
+            str(recognizer.max_tokens),
+        ],
+        "line": [line.text, line.kind],
+        "line_confidence": line.confidence,
+        "page": [page.text, page.kind],
+        "page_tokens": len(page.char_confidences),
+    }
+
+
+@probe("inference/load_defaults")
+def load_defaults() -> dict[str, Any]:
+    """``Recognizer.load`` with no options: eager, greedy, CPU, the model's own token cap."""
+    return _load_and_read()
+
+
+@probe("inference/load_options")
+def load_options() -> dict[str, Any]:
+    """``Recognizer.load`` with every option away from its default reaches what it configures:
+    a beam of 3, one thread, and paragraphs cut at 5 tokens."""
+    return _load_and_read(beam_width=3, threads=1, max_tokens=5)
