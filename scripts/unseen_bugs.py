@@ -1986,6 +1986,392 @@ ROUND_6: tuple[Mutant, ...] = (
     ),
 )
 
+#: Round 7, 2026-11-28: written while every command-line option got its probe (cli.py) and
+#: Recognizer.load its own; not yet measured.
+ROUND_7: tuple[Mutant, ...] = (
+    # -- data: corpus, data modules, synthetic generator ----------------------------------------
+    Mutant(
+        name="word_list_cache_ignores_the_word_file",
+        path="text_recognizer/data/corpus.py",
+        original="    return _load_words(charset, number, os.environ.get(WORDS_VARIABLE))\n",
+        replacement="    return _load_words(charset, number, None)\n",
+        target="tests",
+        keyword=None,
+        description="the cached word list is keyed without the word file, so pointing "
+        "TEXT_RECOGNIZER_WORDS at another file in the same process keeps serving the old words",
+    ),
+    Mutant(
+        name="fake_data_module_ignores_its_seed",
+        path="text_recognizer/data/modules.py",
+        original="            seed=self.seed,\n            transform=self._transform_for(split),\n",
+        replacement="            transform=self._transform_for(split),\n",
+        target="tests",
+        keyword=None,
+        description="FakeDataModule(seed=...) no longer passes its seed to the data sets, so "
+        "every seed yields the same fake images and texts",
+    ),
+    Mutant(
+        name="synthetic_lines_ignore_font_coverage",
+        path="text_recognizer/data/synthetic.py",
+        original=(
+            '    text = corpus.sample_line(rng, low, high, "".join(sorted(font.coverage)))\n'
+        ),
+        replacement="    text = corpus.sample_line(rng, low, high)\n",
+        target="tests",
+        keyword=None,
+        description="synthetic lines are sampled from the whole vocabulary, so a restricted "
+        "font's labels hold characters it draws as boxes or not at all",
+    ),
+    # -- preprocessing: model input, page normalisation, augmentation ---------------------------
+    Mutant(
+        name="line_crop_uses_paragraph_margin",
+        path="text_recognizer/data/preprocess.py",
+        original="        gray = Image.fromarray(page.crop(LINE_MARGIN))\n",
+        replacement="        gray = Image.fromarray(page.crop(PARAGRAPH_MARGIN))\n",
+        target="tests",
+        keyword=None,
+        description="copy-paste: lines are cropped with the paragraph's 2 % margin instead of "
+        "12 %, so every line tensor is scaled differently from what the model was trained on",
+    ),
+    Mutant(
+        name="blank_page_threshold_takes_the_smaller",
+        path="text_recognizer/data/page.py",
+        original=(
+            "    return flat, darkest, 255.0 - darkest < max(MIN_CONTRAST, "
+            "MIN_CONTRAST_NOISE * noise)\n"
+        ),
+        replacement=(
+            "    return flat, darkest, 255.0 - darkest < min(MIN_CONTRAST, "
+            "MIN_CONTRAST_NOISE * noise)\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="min/max swapped: a page counts as blank only below the smaller of the "
+        "contrast and noise thresholds, so blank and noisy sheets are stretched into fake ink",
+    ),
+    Mutant(
+        name="augmented_canvas_shrinks_for_negative_rotation",
+        path="text_recognizer/data/transforms.py",
+        original=(
+            "        new_height = max(1, int(round(height + abs(math.sin(angle)) * width * "
+            "stretch)))\n"
+        ),
+        replacement=(
+            "        new_height = max(1, int(round(height + math.sin(angle) * width * stretch)))\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="the rotated canvas height drops abs(), so a clockwise jitter makes the "
+        "image shorter than the line and cuts off its ink",
+    ),
+    # -- models ------------------------------------------------------------------------------------
+    Mutant(
+        name="resnet_block_counts_not_matched_to_widths",
+        path="text_recognizer/models/resnet.py",
+        original="        if len(self.widths) != len(self.blocks) or not self.widths:\n",
+        replacement="        if not self.widths:\n",
+        target="tests",
+        keyword=None,
+        description="a ResNetConfig with fewer block counts than widths is accepted; zip drops "
+        "the extra stages and output_stride no longer matches the encoder",
+    ),
+    Mutant(
+        name="line_strides_stored_width_first",
+        path="text_recognizer/models/line_ctc.py",
+        original=(
+            '        object.__setattr__(self, "strides", tuple((int(h), int(w)) for h, w in '
+            "self.strides))\n"
+        ),
+        replacement=(
+            '        object.__setattr__(self, "strides", tuple((int(w), int(h)) for h, w in '
+            "self.strides))\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="LineCTCConfig stores each (height, width) stride swapped, so frames per "
+        "pixel change and the staged line model's weights no longer fit",
+    ),
+    Mutant(
+        name="line_model_skips_weight_init",
+        path="text_recognizer/models/line_ctc.py",
+        original=(
+            "        self.head = nn.Linear(2 * config.rnn_hidden, config.vocab_size)\n"
+            "        init_weights(self)\n"
+        ),
+        replacement="        self.head = nn.Linear(2 * config.rnn_hidden, config.vocab_size)\n",
+        target="tests",
+        keyword=None,
+        description="LineCTC never calls init_weights: no He initialisation and no zeroed last "
+        "BatchNorm, so residual blocks do not start as the identity",
+    ),
+    # -- decoding ----------------------------------------------------------------------------------
+    Mutant(
+        name="ctc_beam_expands_only_the_top_label",
+        path="text_recognizer/decoding.py",
+        original="    candidates: int = 8,\n",
+        replacement="    candidates: int = 1,\n",
+        target="tests",
+        keyword=None,
+        description="wrong default: CTC beam search expands one label per frame, so it cannot "
+        "find a labelling whose alignments together beat the best path",
+    ),
+    Mutant(
+        name="ctc_beam_new_label_ignores_blank_endings",
+        path="text_recognizer/decoding.py",
+        original="                    extended[1] = _log_add(extended[1], total + score)\n",
+        replacement="                    extended[1] = _log_add(extended[1], p_label + score)\n",
+        target="tests",
+        keyword=None,
+        description="CTC prefix beam search extends a prefix with a new label only from its "
+        "label-ending paths, losing the probability of paths that ended in a blank",
+    ),
+    Mutant(
+        name="ended_beams_keep_growing",
+        path="text_recognizer/decoding.py",
+        original="        log_probs = torch.where(finished.unsqueeze(1), frozen, log_probs)\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="beams that emitted <end> are not frozen: they keep spawning children and "
+        "losing score, so complete hypotheses are penalised and duplicated",
+    ),
+    # -- losses and LightningModules ---------------------------------------------------------------
+    Mutant(
+        name="lit_model_ignores_custom_vocabulary",
+        path="text_recognizer/lit_models/base.py",
+        original=(
+            "        self.vocab = DEFAULT_VOCABULARY if vocabulary is None else "
+            "Vocabulary(vocabulary)\n"
+        ),
+        replacement="        self.vocab = DEFAULT_VOCABULARY\n",
+        target="tests",
+        keyword=None,
+        description="the vocabulary argument is accepted but ignored: the model trains, decodes "
+        "and checkpoints the package's vocabulary instead",
+    ),
+    Mutant(
+        name="unknown_decoding_setting_accepted",
+        path="text_recognizer/lit_models/base.py",
+        original=(
+            '        if decoding not in ("greedy", "beam"):\n'
+            "            raise ModelInputError(f\"unknown decoding {decoding!r}; choose 'greedy' "
+            "or 'beam'\")\n"
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a misspelt decoding setting ('Beam', 'beams') is accepted and silently "
+        "decodes greedily",
+    ),
+    # -- metrics -----------------------------------------------------------------------------------
+    Mutant(
+        name="text_and_corpus_mixed_silently",
+        path="text_recognizer/metrics.py",
+        original=(
+            "    if isinstance(predictions, str) or isinstance(references, str):\n"
+            '        raise TypeError("pass two texts or two sequences of texts, not one of '
+            'each")\n'
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a text scored against a list of texts is no longer refused: the string is "
+        "split into characters and compared with whole references",
+    ),
+    Mutant(
+        name="inline_diff_hides_replacements",
+        path="text_recognizer/metrics.py",
+        original="        if b1 > b0:\n",
+        replacement="        elif b1 > b0:\n",
+        target="tests",
+        keyword=None,
+        description="if became elif: a substitution shows only the removed text, never what "
+        "the model wrote instead",
+    ),
+    # -- optimisation, schedules, configs ----------------------------------------------------------
+    Mutant(
+        name="cosine_floor_defaults_to_zero",
+        path="text_recognizer/lit_models/base.py",
+        original=(
+            "def warmup_cosine(step: int, warmup_steps: int, total_steps: int, floor: float = "
+            "0.05) -> float:\n"
+        ),
+        replacement=(
+            "def warmup_cosine(step: int, warmup_steps: int, total_steps: int, floor: float = "
+            "0.0) -> float:\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="wrong default: the cosine schedule decays to a learning rate of 0 instead "
+        "of 5 % of the peak, so the last steps learn nothing",
+    ),
+    Mutant(
+        name="config_accepts_data_of_the_other_kind",
+        path="text_recognizer/training/config.py",
+        original='    allowed_modules = tuple(sorted({KIND_OF_DATA[kind], "fake"}))\n',
+        replacement="    allowed_modules = tuple(sorted(DATA_MODULES))\n",
+        target="tests",
+        keyword=None,
+        description="a config pairing a line model with data module 'paragraphs' (or the "
+        "reverse) passes validation and fails only once training starts",
+    ),
+    Mutant(
+        name="config_integer_accepts_booleans",
+        path="text_recognizer/training/schema.py",
+        original="        return isinstance(value, int) and not isinstance(value, bool)\n",
+        replacement="        return isinstance(value, int)\n",
+        target="tests",
+        keyword=None,
+        description="an integer config value may be true/false (bool is an int), so "
+        "batch_size: true validates and trains with a batch of 1",
+    ),
+    # -- export, staging, model card, calibration --------------------------------------------------
+    Mutant(
+        name="stage_eval_limit_ignored",
+        path="text_recognizer/training/stage.py",
+        original=(
+            '    return evaluate_folder(Recognizer.load(folder), data_dir, "test", '
+            "limit=limit).to_dict()\n"
+        ),
+        replacement=(
+            '    return evaluate_folder(Recognizer.load(folder), data_dir, "test").to_dict()\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="stage --eval-limit N is accepted but not passed on: the whole test split "
+        "is evaluated and the card reports its size",
+    ),
+    Mutant(
+        name="model_card_counts_seen_writers_as_unseen",
+        path="text_recognizer/training/model_card.py",
+        original="    unseen = [w for w in by_writer if w in held_out]\n",
+        replacement="    unseen = [w for w in by_writer if w not in held_out]\n",
+        target="tests",
+        keyword=None,
+        description="wrong polarity: the model card says the training writers are the ones "
+        "unseen in training",
+    ),
+    Mutant(
+        name="empty_truth_always_read_right",
+        path="text_recognizer/calibration.py",
+        original="        return 1.0 if not prediction else 0.0\n",
+        replacement="        return 1.0\n",
+        target="tests",
+        keyword=None,
+        description="a line whose truth is empty counts as read perfectly whatever the model "
+        "wrote, inflating accuracy and skewing the temperature fit",
+    ),
+    # -- inference and CLI -------------------------------------------------------------------------
+    Mutant(
+        name="auto_mode_text_block_height_and_width_swapped",
+        path="text_recognizer/recognizer.py",
+        original="        height, width = bottom - top, right - left\n",
+        replacement="        height, width = right - left, bottom - top\n",
+        target="tests",
+        keyword=None,
+        description="swapped: auto mode measures the text block's aspect upside down, so wide "
+        "single lines go to the paragraph model",
+    ),
+    Mutant(
+        name="segmented_lines_span_the_page_width",
+        path="text_recognizer/segmentation.py",
+        original="        columns = np.flatnonzero(ink[top:bottom].any(axis=0))\n",
+        replacement="        columns = np.flatnonzero(ink.any(axis=0))\n",
+        target="tests",
+        keyword=None,
+        description="a line box's columns come from the whole page's ink, not its band, so a "
+        "short line is cropped as wide as the longest one",
+    ),
+    Mutant(
+        name="serve_default_hosts_swapped",
+        path="text_recognizer/cli/serve.py",
+        original=(
+            '    allowed_hosts = args.allowed_hosts or (LOOPBACK_HOSTS if loopback else ("*",))\n'
+        ),
+        replacement=(
+            '    allowed_hosts = args.allowed_hosts or (("*",) if loopback else LOOPBACK_HOSTS)\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="swapped: a loopback bind serves any Host header (DNS rebinding) while a "
+        "public bind refuses every name but localhost",
+    ),
+    Mutant(
+        name="evaluate_lists_best_writers_first",
+        path="text_recognizer/cli/evaluate.py",
+        original=(
+            "    for name, score in sorted(writers.items(), key=lambda item: -item[1].cer):\n"
+        ),
+        replacement=(
+            "    for name, score in sorted(writers.items(), key=lambda item: item[1].cer):\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="wrong sort order: text-recognizer evaluate lists writers best first, "
+        "burying the worst-read ones at the bottom",
+    ),
+    # -- service -----------------------------------------------------------------------------------
+    Mutant(
+        name="declared_body_at_the_limit_refused",
+        path="text_recognizer/api/parsing.py",
+        original="    if declared.isdigit() and int(declared) > max_bytes:\n",
+        replacement="    if declared.isdigit() and int(declared) >= max_bytes:\n",
+        target="tests",
+        keyword=None,
+        description="off by one: a body whose Content-Length is exactly max_body_bytes gets "
+        "413, although the same body streamed without the header is accepted",
+    ),
+    Mutant(
+        name="failed_batch_fails_every_request",
+        path="text_recognizer/api/batching.py",
+        original=(
+            "        except Exception as error:\n"
+            "            if len(images) == 1:\n"
+            "                return [error]\n"
+            '            logger.warning("batch of %d failed; retrying one by one", len(images), '
+            "exc_info=True)\n"
+            "        return [self._predict_one(image, mode) for image in images]\n"
+        ),
+        replacement=(
+            "        except Exception as error:\n            return [error for _ in images]\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="a failing micro-batch is no longer retried image by image, so one bad "
+        "upload fails every request batched with it",
+    ),
+    # -- data validation / expectations ------------------------------------------------------------
+    Mutant(
+        name="manifest_width_and_height_swapped",
+        path="text_recognizer/validation/tables.py",
+        original=(
+            '        row["width_px"], row["height_px"] = _as_int(row["width"]), '
+            '_as_int(row["height"])\n'
+        ),
+        replacement=(
+            '        row["width_px"], row["height_px"] = _as_int(row["height"]), '
+            '_as_int(row["width"])\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="swapped: the manifest's width is compared with the image's height, so "
+        "every correct non-square image fails manifest_size_matches_image",
+    ),
+    Mutant(
+        name="paragraph_text_rows_never_measured",
+        path="text_recognizer/validation/validate.py",
+        original=(
+            '    stats = compute_all_stats(paths, rows=config.kind == "paragraphs", '
+            "workers=workers)\n"
+        ),
+        replacement="    stats = compute_all_stats(paths, workers=workers)\n",
+        target="tests",
+        keyword=None,
+        description="the row count is never asked for, so paragraph suites pass "
+        "text_lines_match_rows and chars_per_pixel vacuously on empty values",
+    ),
+)
+
 ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "1": ROUND_1,
     "2": ROUND_2,
@@ -1993,5 +2379,6 @@ ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "4": ROUND_4,
     "5": ROUND_5,
     "6": ROUND_6,
+    "7": ROUND_7,
 }
-MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5 + ROUND_6
+MUTANTS: tuple[Mutant, ...] = ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5 + ROUND_6 + ROUND_7
