@@ -35,7 +35,9 @@ import numpy as np
 import torch
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[2]) + os.sep
-_CHECKOUT = str(Path(__file__).resolve().parents[3]) + os.sep
+#: The checkout (or install) the package runs from, masked in records: a clone elsewhere records
+#: the same.
+CHECKOUT = str(Path(__file__).resolve().parents[3]) + os.sep
 _TESTING_DIR = os.path.join(_PACKAGE_DIR, "testing") + os.sep
 #: Generator and coroutine frames resume with a "call" event each time: only the first counts,
 #: told by the RESUME instruction the frame stands at (argument 0: the start; Python >= 3.11).
@@ -216,7 +218,7 @@ def _is_image(value: Any) -> bool:
 def _mask(text: str) -> str:
     """Temporary folders, the checkout's own path and object addresses made the same on every
     machine."""
-    text = text.replace(_CHECKOUT, "<checkout>/")
+    text = text.replace(CHECKOUT, "<checkout>/")
     return ADDRESS.sub("0x-", _TEMPORARY.sub("<tmp>", text))
 
 

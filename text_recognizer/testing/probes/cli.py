@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from text_recognizer.testing.probes import probe
-from text_recognizer.testing.probes.calls import memoised
+from text_recognizer.testing.probes.calls import CHECKOUT, memoised
 
 TMP = "{tmp}"
 TOKEN = "probe-token-0123456789"
@@ -69,15 +69,21 @@ class Reached(Exception):
 # -- what the stand-ins received, as text -------------------------------------------------------
 
 
+def stable(text: str, tmp: str) -> str:
+    """``text`` the same on every machine: the probe's temporary folder as ``{tmp}``, the
+    checkout's own path (where a default model lives) as ``<checkout>/``."""
+    return text.replace(tmp, TMP).replace(CHECKOUT, "<checkout>/")
+
+
 def render(value: Any, tmp: str) -> str:
-    """``value`` as stable text: floats exactly (they come from the command line), paths with the
-    probe's temporary folder as ``{tmp}``, objects by their type."""
+    """``value`` as stable text: floats exactly (they come from the command line), strings and
+    paths :func:`stable`, objects by their type."""
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
     if isinstance(value, str):
-        return repr(value.replace(tmp, TMP))
+        return repr(stable(value, tmp))
     if isinstance(value, PurePath):
-        return f"Path({str(value).replace(tmp, TMP)!r})"
+        return f"Path({stable(str(value), tmp)!r})"
     if isinstance(value, (list, tuple)):
         inner = ", ".join(render(item, tmp) for item in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
@@ -817,7 +823,7 @@ def run_command(item: Command, argv: Sequence[str]) -> dict[str, Any]:
                 os.environ[TOKEN_ENV] = token
 
         def lines(text: str) -> list[str]:
-            return text.replace(tmp, TMP).splitlines() or ["(nothing)"]
+            return stable(text, tmp).splitlines() or ["(nothing)"]
 
         return {
             "outcome": outcome,
