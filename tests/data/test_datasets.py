@@ -101,6 +101,11 @@ def test_fake_dataset_refuses_out_of_range_indices():
         FakeDataset("lines", 2, "train")[2]
 
 
+def test_fake_dataset_refuses_a_negative_length():
+    with pytest.raises(ValueError, match="length >= 0, got -1"):
+        FakeDataset("lines", -1, "train")
+
+
 # -- synthetic, on the fly -------------------------------------------------------------------
 
 

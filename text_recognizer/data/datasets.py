@@ -198,6 +198,8 @@ class FakeDataset(_PreprocessingDataset):
         transform: ImageTransform | None = None,
     ) -> None:
         _check_split(split)
+        if length < 0:
+            raise ValueError(f"a fake data set needs a length >= 0, got {length}")
         super().__init__(kind, transform)
         self.length = length
         self.split = split
