@@ -134,6 +134,36 @@ def test_staging_with_eval_data_records_the_staged_models_test_error(line_checkp
     assert "CER" in (report.folder / "model_card.md").read_text()
 
 
+def test_staging_with_an_eval_limit_evaluates_that_many_test_samples(line_checkpoint, tmp_path):
+    from text_recognizer.data.fake import write_fake_manifest
+    from text_recognizer.training.stage import stage
+
+    data = write_fake_manifest(tmp_path / "data", counts={"train": 1, "test": 3}).root
+    image = render_fake("lines", 0)[0]
+    report = stage(
+        line_checkpoint, tmp_path / "m", images=[image], formats=[], eval_data=data, eval_limit=2
+    )
+    assert report.card["evaluation"]["samples"] == 2
+
+
+def test_the_card_counts_as_unseen_only_the_evaluated_writers_held_out_of_training():
+    from text_recognizer.training.model_card import evaluation_markdown
+
+    score = {"samples": 1, "cer": 0.0, "wer": 0.0}
+    evaluation = {
+        **dict.fromkeys(("data", "split", "kind", "model_version"), "x"),
+        **dict.fromkeys(("samples", "cer", "wer", "seconds_per_sample"), 1),
+        "by_writer": {"seen-a": score, "held-b": score, "seen-c": score},
+        "held_out_writers": ["held-b", "not-evaluated"],
+    }
+    text = evaluation_markdown(evaluation)
+    assert "1 of 3 unseen in training" in text
+    assert [row.split(" | ")[:2] for row in text.splitlines() if row.startswith("| seen")] == [
+        ["| seen-a", "no"],
+        ["| seen-c", "no"],
+    ]
+
+
 def test_staging_with_eval_data_tabulates_each_writer_on_the_card(
     line_checkpoint, two_writer_data, tmp_path
 ):

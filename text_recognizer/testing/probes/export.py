@@ -777,3 +777,59 @@ def evaluation() -> dict[str, Any]:
             outcome(lambda: evaluate_folder(recognizer, root, "test", limit=0), tmp),
         ]
     return out
+
+
+#: A fixed evaluation of three writers, one held out of training, as the card records it.
+CARD_EVALUATION: dict[str, Any] = {
+    "data": "data/lines",
+    "split": "test",
+    "kind": "lines",
+    "samples": 1234,
+    "cer": 0.0512,
+    "wer": 0.1725,
+    "mean_confidence": 0.81,
+    "seconds_per_sample": 0.0123,
+    "model_version": "lines-probe",
+    "by_writer": {
+        "seen-a": {"samples": 600, "cer": 0.031, "wer": 0.11},
+        "unseen-b": {"samples": 400, "cer": 0.092, "wer": 0.28},
+        "seen-c": {"samples": 234, "cer": 0.024, "wer": 0.09},
+    },
+    "held_out_writers": ["unseen-b", "not-in-this-split"],
+    "calibration": {
+        "mean_confidence": 0.81,
+        "mean_accuracy": 0.948,
+        "line_ece": 0.041,
+        "char_ece": 0.017,
+    },
+    "by_group": {"legacy writers": {"samples": 400, "cer": 0.092, "wer": 0.28}},
+}
+
+
+@probe("export/card_sections")
+def card_sections() -> dict[str, Any]:
+    """The model card's evaluation, writers and calibration sections for fixed inputs: which
+    writers are marked unseen, how many, the rates and their rounding."""
+    from text_recognizer.training.model_card import (
+        calibration_markdown,
+        evaluation_markdown,
+        writers_markdown,
+    )
+
+    writers = {"rule": "by rank", "test": ["unseen-b"], "val": ["val-d", "val-e"], "train": 14}
+    calibration = {
+        "temperature": 1.37,
+        "fitted_on": "800 validation lines",
+        "objective": "line ECE",
+        "line_ece_before": 0.112,
+        "line_ece_after": 0.034,
+        "char_ece_before": 0.061,
+        "char_ece_after": 0.015,
+    }
+    card = {"evaluation": CARD_EVALUATION, "calibration": calibration}
+    return {
+        "evaluation": evaluation_markdown(CARD_EVALUATION).splitlines(),
+        "writers": writers_markdown(writers).splitlines(),
+        "calibration": calibration_markdown(card).splitlines(),
+        "empty": [evaluation_markdown(None), writers_markdown(None), calibration_markdown({})],
+    }
