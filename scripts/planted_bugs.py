@@ -7,7 +7,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scripts.mutant import AREAS, Mutant, area_of  # noqa: F401 (the catalogue's API)
-from scripts.unseen_bugs import ROUND_1, ROUND_2, ROUND_3, ROUND_4, ROUND_5, ROUND_6
+from scripts.unseen_bugs import (
+    ROUND_1,
+    ROUND_2,
+    ROUND_3,
+    ROUND_4,
+    ROUND_5,
+    ROUND_6,
+    ROUND_7,
+)
 
 PROPERTY_TESTS = "tests/properties"
 SANITY_TESTS = "tests/testing/test_training_sanity.py"
@@ -875,6 +883,21 @@ ROUND_6_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     ),
 }
 
+#: Round 7 (26 of 30 on 2d475c7): a module argument accepted and ignored, a misspelt setting
+#: accepted, a staging option dropped, the card's unseen-writer count inverted.
+ROUND_7_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "lit_model_ignores_custom_vocabulary": (
+        "tests/lit_models/test_module_arguments.py",
+        "vocabulary",
+    ),
+    "unknown_decoding_setting_accepted": (
+        "tests/lit_models/test_module_arguments.py",
+        "misspelt_decoding",
+    ),
+    "stage_eval_limit_ignored": ("tests/training/test_stage.py", "eval_limit"),
+    "model_card_counts_seen_writers_as_unseen": ("tests/training/test_stage.py", "unseen_only"),
+}
+
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
@@ -891,6 +914,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_4, ROUND_4_SURVIVOR_TESTS)
     + _with_tests(ROUND_5, ROUND_5_SURVIVOR_TESTS)
     + _with_tests(ROUND_6, ROUND_6_SURVIVOR_TESTS)
+    + _with_tests(ROUND_7, ROUND_7_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT
