@@ -15,6 +15,7 @@ from scripts.unseen_bugs import (
     ROUND_5,
     ROUND_6,
     ROUND_7,
+    ROUND_8,
 )
 
 PROPERTY_TESTS = "tests/properties"
@@ -898,6 +899,21 @@ ROUND_7_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "model_card_counts_seen_writers_as_unseen": ("tests/training/test_stage.py", "unseen_only"),
 }
 
+#: Round 8 (24 of 30 on 083d070): a cache key short of the renderer's version, a pair's length
+#: unchecked, a tolerance accepted and unused, a partial failure exiting 0, latencies in
+#: milliseconds, a distribution check reading another check's floor.
+ROUND_8_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "vetting_cache_key_ignores_pillow_version": ("tests/data/test_vetting_cache.py", "renderer"),
+    "config_tuple_length_unchecked": ("tests/training/test_config.py", "pair"),
+    "line_parity_ignores_given_tolerance": (
+        "tests/inference/test_export_parity.py",
+        "tolerance_it_is_given",
+    ),
+    "predict_exit_zero_on_partial_failure": ("tests/inference/test_cli.py", "exits_2"),
+    "request_latency_observed_in_milliseconds": ("tests/api/test_metrics.py", "wall_time"),
+    "image_distribution_limit_uses_label_floor": ("tests/validation/test_tables.py", "floor"),
+}
+
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
@@ -915,6 +931,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_5, ROUND_5_SURVIVOR_TESTS)
     + _with_tests(ROUND_6, ROUND_6_SURVIVOR_TESTS)
     + _with_tests(ROUND_7, ROUND_7_SURVIVOR_TESTS)
+    + _with_tests(ROUND_8, ROUND_8_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

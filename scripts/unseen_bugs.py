@@ -17,7 +17,7 @@ survivors got tests, 15 of 30 (50.0 %); round 3, after round 2's, 17 of 30 (56.7
 against the first pipeline probes (text_recognizer/testing/probes), 19 of 30 (63.3 %); round 5,
 once the probes covered every stage, 26 of 30 (86.7 %); round 6, once the probes also recorded
 the calls they make, 25 of 30 (83.3 %); round 7, once every command-line option had its probe,
-26 of 30 (86.7 %).
+26 of 30 (86.7 %); round 8, once module constructors had their sweeps too, 24 of 30 (80.0 %).
 """
 
 from __future__ import annotations
@@ -2374,7 +2374,8 @@ ROUND_7: tuple[Mutant, ...] = (
     ),
 )
 
-#: Round 8, 2026-11-28: written while round 7 was measured; not yet measured.
+#: Round 8, 2026-11-28: written while round 7 was measured; measured on 083d070: 24 of 30
+#: killed (80.0 %); the 6 survivors now have tests.
 ROUND_8: tuple[Mutant, ...] = (
     # -- data, corpus, fonts --
     Mutant(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -57,6 +58,18 @@ def test_latency_histogram_counts_every_request_of_a_route(client) -> None:
 
     assert sample(text, 'http_request_duration_seconds_count{route="/healthz"}') == 3
     assert sample(text, 'http_request_duration_seconds_bucket{route="/healthz",le="+Inf"}') == 3
+
+
+def test_latency_is_observed_in_seconds_within_the_requests_wall_time(client) -> None:
+    started = time.perf_counter()
+    for _ in range(3):
+        client.get("/healthz")
+    wall = time.perf_counter() - started
+
+    text = client.get("/metrics").text
+
+    observed = sample(text, 'http_request_duration_seconds_sum{route="/healthz"}')
+    assert 0 < observed <= wall
 
 
 def test_unmatched_paths_share_one_label_so_probes_cannot_grow_memory(client) -> None:

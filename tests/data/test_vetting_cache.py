@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,6 +82,24 @@ def test_the_code_key_follows_the_vetting_source(monkeypatch, tmp_path):
     edited = tmp_path / "font_vetting.py"
     edited.write_text(Path(vetting_cache.font_vetting.__file__).read_text() + "\n# edited\n")
     monkeypatch.setattr(vetting_cache.font_vetting, "__file__", str(edited))
+    assert vetting_cache.vetting_code_key() != before
+
+
+@pytest.mark.parametrize(
+    "renderer",
+    [
+        lambda monkeypatch: monkeypatch.setattr(vetting_cache.Image, "__version__", "0.0.1"),
+        lambda monkeypatch: monkeypatch.setattr(
+            vetting_cache.ImageFont, "core", SimpleNamespace(freetype2_version="0.0.1")
+        ),
+        lambda monkeypatch: monkeypatch.setattr(vetting_cache, "FORMAT", 0),
+    ],
+    ids=["pillow", "freetype", "cache-format"],
+)
+def test_the_code_key_follows_the_renderer_and_the_cache_format(monkeypatch, renderer):
+    """Another Pillow or FreeType draws glyphs differently: what it covers is vetted again."""
+    before = vetting_cache.vetting_code_key()
+    renderer(monkeypatch)
     assert vetting_cache.vetting_code_key() != before
 
 

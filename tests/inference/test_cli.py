@@ -60,6 +60,20 @@ def test_predict_on_an_unreadable_file_is_a_clean_error(staged_lines, tmp_path, 
     assert "cannot decode" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_predict_reads_every_image_it_can_and_exits_2_if_any_failed(
+    staged_lines, line_files, tmp_path, capsys, json_lines
+):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"definitely not a png")
+    argv = ["predict", line_files[0], str(bad), line_files[1], "--model", str(staged_lines.folder)]
+    assert main(argv + (["--json"] if json_lines else [])) == 2
+    captured = capsys.readouterr()
+    assert captured.out.count(line_files[0]) == captured.out.count(line_files[1]) == 1
+    failure = captured.out if json_lines else captured.err
+    assert f"{bad}" in failure and "cannot decode" in failure
+
+
 def test_evaluate_prints_cer_and_wer(staged_lines, tmp_path, capsys):
     data = tmp_path / "data"
     write_fake_manifest(data, "lines", {"test": 3})

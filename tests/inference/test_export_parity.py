@@ -126,3 +126,44 @@ def test_equal_outputs_pass_parity_and_a_changed_length_fails_it():
     assert export_parity.compare("onnx", "forward", expected, list(expected)).passed
     lengths = [expected[0], torch.tensor([3, 2])]
     assert not export_parity.compare("onnx", "forward", expected, lengths).passed
+
+
+def _shifted_backends(model: torch.nn.Module, shift: float) -> dict:
+    """A backend computing exactly what eager does, plus ``shift`` on the scores."""
+    if isinstance(model, export_parity.LineCTC):
+
+        def forward(images, widths):
+            log_probs, lengths = model(images, widths)
+            return log_probs + shift, lengths
+
+        return {"shifted": {"forward": forward}}
+    step = export_parity.ParagraphDecoderStep(model)
+
+    def decode_step(*inputs):
+        logits, *past = step(*inputs)
+        return (logits + shift, *past)
+
+    return {
+        "shifted": {"encode": export_parity.ParagraphEncoder(model), "decode_step": decode_step}
+    }
+
+
+@pytest.mark.parametrize("kind", ["line_ctc", "paragraph_transformer"])
+def test_the_parity_check_uses_the_tolerance_it_is_given(kind):
+    from text_recognizer.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(kind, "tiny").eval()
+    if kind == "line_ctc":
+        images, widths = line_batch([48, 30])
+    else:
+        images, widths = torch.rand(1, 1, 512, 512), None
+    backends = _shifted_backends(model, 1e-2)
+
+    def passed(**tolerance) -> bool:
+        results = export_parity.check_parity(model, images, widths, backends, steps=3, **tolerance)
+        return all(result.passed for result in results)
+
+    assert not passed()  # 1e-2 is beyond the default 1e-4 + 1e-4 * |b|
+    assert passed(atol=0.1, rtol=0.0)
+    assert not passed(atol=1e-3, rtol=1e-3)

@@ -146,6 +146,14 @@ def test_a_typo_in_a_config_file_names_the_file_and_the_key(write_config):
             r"model\.config: expected one of 'base', 'tiny'",
         ),
         (tiny(lit=[0.1]), r"lit: expected dict or None, got list"),
+        (
+            {"model": {"kind": "line_ctc", "overrides": {"strides": [[2, 2, 1], [2, 1]]}}},
+            r"model\.overrides\.strides\[0\]: expected a list of 2 \(int, int\), got list",
+        ),
+        (
+            {"model": {"kind": "line_ctc", "overrides": {"strides": [[2], [2, 1]]}}},
+            r"model\.overrides\.strides\[0\]: expected a list of 2 \(int, int\), got list",
+        ),
     ],
     ids=[
         "lr",
@@ -159,6 +167,8 @@ def test_a_typo_in_a_config_file_names_the_file_and_the_key(write_config):
         "item",
         "preset",
         "section",
+        "pair-too-long",
+        "pair-too-short",
     ],
 )
 def test_a_wrongly_typed_value_is_named_by_its_path_and_expected_type(config, message):
