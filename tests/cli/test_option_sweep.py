@@ -21,8 +21,7 @@ from text_recognizer.testing.probes import cli as cli_probes
 
 COMMANDS = {item.name: item for item in cli_probes.COMMANDS}
 CHANGES = [(item.name, option) for item in cli_probes.COMMANDS for option in sorted(item.changes)]
-#: What a run hands on: its ending, the stand-ins' calls and what it printed (the package calls
-#: also record how an option was parsed, which differs whether or not it arrives).
+#: What a run hands on: its ending, the stand-ins' calls and what it printed.
 HANDED_ON = ("outcome", "stand_in_calls", "stdout", "stderr")
 
 

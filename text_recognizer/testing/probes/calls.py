@@ -269,10 +269,17 @@ def _note_cached(namespace: dict[str, Any]) -> None:
             _CACHED.add(wrapped.__code__)
 
 
+#: Package modules whose cached functions are noted (a module defines them when imported).
+_NOTED: set[str] = set()
+
+
 def _note_loaded_modules() -> None:
     for name, module in list(sys.modules.items()):
-        if name.startswith("text_recognizer.") and not name.startswith("text_recognizer.testing"):
+        if name in _NOTED or not name.startswith("text_recognizer."):
+            continue
+        if not name.startswith("text_recognizer.testing"):
             _note_cached(vars(module))
+        _NOTED.add(name)
 
 
 #: Results built once per process by :func:`memoised`.

@@ -32,33 +32,6 @@ from text_recognizer.testing.probes.calls import CHECKOUT, memoised
 
 TMP = "{tmp}"
 TOKEN = "probe-token-0123456789"
-#: Calls that build the parser or parse the arguments, leaving them as text: left out of the
-#: call records (an option's value is recorded where it arrives, not where it is parsed).
-PARSER_CALLS = (
-    "cli.main",
-    "cli.build_parser",
-    "cli.common",
-    "cli.serve._",
-    "modes.normalize_mode",
-    "training.experiment.add_arguments",
-) + tuple(
-    f"cli.{name}.register"
-    for name in (
-        "demo",
-        "data",
-        "data_synthetic",
-        "data_fonts",
-        "data_validate",
-        "data_real",
-        "train",
-        "evaluate",
-        "predict",
-        "stage",
-        "bench",
-        "serve",
-        "regress",
-    )
-)
 SERVE_EXTRAS = ("fastapi", "python_multipart", "uvicorn", "prometheus_client")
 
 
@@ -839,7 +812,9 @@ def probe_name(item: Command, option: str | None = None) -> str:
 
 
 def _register(item: Command, option: str | None, argv: tuple[str, ...]) -> None:
-    probe(probe_name(item, option), requires=item.requires, untraced=PARSER_CALLS)(
+    # No call records: what reaches the stand-ins is what these probes are for, and tracing
+    # argparse's every call would cost the fast lane about 2 s for nothing more.
+    probe(probe_name(item, option), requires=item.requires, trace=False)(
         lambda: run_command(item, argv)
     )
 
