@@ -431,7 +431,7 @@ class Command:
     changes: dict[str, Change]
     #: Paths the probe creates under ``{tmp}`` first, for a command that checks one exists:
     #: a folder when the name ends in ``/``, else an empty file.
-    folders: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
 
 
@@ -443,7 +443,7 @@ def command(
     beside: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
     replacing: Mapping[str, Sequence[str]] | None = None,
     explicit: Mapping[str, Change] | None = None,
-    folders: Sequence[str] = (),
+    paths: Sequence[str] = (),
     requires: Sequence[str] = (),
 ) -> Command:
     """``options``: tokens appended to ``argv``; ``beside``: (tokens the option needs, the
@@ -457,7 +457,7 @@ def command(
     for option, whole in (replacing or {}).items():
         changes[option] = Change(tuple(whole), base)
     changes.update(explicit or {})
-    return Command(name, base, stand_ins, changes, tuple(folders), tuple(requires))
+    return Command(name, base, stand_ins, changes, tuple(paths), tuple(requires))
 
 
 EMNIST = ("data", "prepare", "emnist", "--raw", "raw", "--out", "o")
@@ -666,7 +666,7 @@ COMMANDS: tuple[Command, ...] = (
             "--log-level": ["--log-level", "debug"],
             "--trusted-proxies": ["--trusted-proxies", "10.0.0.1, 10.1.0.0/16"],
         },
-        folders=("model/",),
+        paths=("model/",),
         requires=SERVE_EXTRAS,
     ),
     command(
@@ -725,7 +725,7 @@ COMMANDS: tuple[Command, ...] = (
             "--goldens": ["--goldens", "g"],
             "--suite": ["--suite", f"{TMP}/suite.json"],
         },
-        folders=("suite.json",),
+        paths=("suite.json",),
     ),
     command(
         "regress tag",
@@ -773,7 +773,7 @@ def run_command(item: Command, argv: Sequence[str]) -> dict[str, Any]:
     parser = memoised("cli.build_parser", cli.build_parser)  # 16 ms a time; the same for all
 
     with tempfile.TemporaryDirectory() as tmp:
-        for name in item.folders:
+        for name in item.paths:
             if name.endswith("/"):
                 os.makedirs(os.path.join(tmp, name))
             else:
