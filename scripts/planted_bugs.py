@@ -16,6 +16,7 @@ from scripts.unseen_bugs import (
     ROUND_6,
     ROUND_7,
     ROUND_8,
+    ROUND_9,
 )
 
 PROPERTY_TESTS = "tests/properties"
@@ -914,6 +915,30 @@ ROUND_8_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "image_distribution_limit_uses_label_floor": ("tests/validation/test_tables.py", "floor"),
 }
 
+#: Round 9 (23 of 30 on 322219e): mostly bounds one step off (``<`` for ``<=``), an integrity
+#: check needing both size and hash wrong, a bool taken for a float, a required part dropped.
+ROUND_9_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "font_bundle_check_needs_size_and_hash_both_wrong": (
+        "tests/data/test_font_bundle.py",
+        "either",
+    ),
+    "evaluation_legacy_group_shown_when_it_is_everyone": (
+        "tests/inference/test_cli.py",
+        "all_or_none",
+    ),
+    "schema_float_accepts_booleans": ("tests/training/test_config.py", "bool-is-no-float"),
+    "model_card_writer_table_drops_at_the_limit": ("tests/training/test_stage.py", "row_limit"),
+    "staged_payload_preprocessing_not_required": (
+        "tests/inference/test_staging.py",
+        "part_it_needs",
+    ),
+    "array_to_image_uint16_colour_max_255_rescaled": (
+        "tests/inference/test_recognizer.py",
+        "colour_integer",
+    ),
+    "cli_prepare_rejects_full_scale": ("tests/cli/test_option_bounds.py", None),
+}
+
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
@@ -932,6 +957,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_6, ROUND_6_SURVIVOR_TESTS)
     + _with_tests(ROUND_7, ROUND_7_SURVIVOR_TESTS)
     + _with_tests(ROUND_8, ROUND_8_SURVIVOR_TESTS)
+    + _with_tests(ROUND_9, ROUND_9_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

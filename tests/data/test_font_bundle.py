@@ -112,6 +112,26 @@ def test_a_changed_or_missing_bundled_file_is_reported(bundled, tmp_path) -> Non
     assert "differs from the index" in problems[0] and "is missing" in problems[1]
 
 
+@pytest.mark.parametrize("damage", ["same-size", "one-byte-more"])
+def test_a_bundled_file_with_either_its_size_or_its_content_changed_is_reported(
+    bundled, tmp_path, damage
+) -> None:
+    folder, _ = bundled
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    entry = json.loads((copy / font_bundle.INDEX_FILE).read_text())["fonts"][0]
+    path = copy / entry["file"]
+    data = bytearray(path.read_bytes())
+    if damage == "same-size":
+        data[len(data) // 2] ^= 0xFF  # a flipped byte: the size still matches the index
+    else:
+        data += b"\0"
+    path.write_bytes(bytes(data))
+    assert font_bundle.check_bundle(copy) == [
+        f"{entry['writer']}: {entry['file']} differs from the index (size or hash)"
+    ]
+
+
 def test_a_folder_without_an_index_is_named_in_the_error(nothing_installed, tmp_path) -> None:
     with pytest.raises(MissingFontsError, match=r"no fonts\.json.*gpu_bundle"):
         fonts.discover_fonts(**nothing_installed, bundle=tmp_path)

@@ -130,6 +130,34 @@ def test_the_legacy_group_scores_exactly_the_legacy_writers_lines(staged_lines, 
     assert (group.samples, group.cer, group.wer) == (legacy.samples, legacy.cer, legacy.wer)
 
 
+class ReadsEveryLineAsText:
+    """A recognizer that reads every line as ``"text"``: what is grouped, not what is read."""
+
+    model_version = "stand-in"
+
+    def predict_batch(self, images, mode="auto"):
+        from text_recognizer.prediction import Prediction
+
+        return [Prediction("text", 0.5, "lines", [0.5] * 4) for _ in images]
+
+
+@pytest.mark.parametrize("legacy_share", ["all", "none"])
+def test_the_legacy_group_is_left_out_when_it_is_all_or_none_of_the_writers(tmp_path, legacy_share):
+    """A group that is every line repeats the overall rates, and one of no lines has none."""
+    from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
+    from text_recognizer.data.manifest import write_image_record, write_manifest
+    from text_recognizer.evaluation import evaluate_folder
+
+    root = tmp_path / "one-kind-of-writer"
+    writer = LEGACY_TEST_WRITERS[0] if legacy_share == "all" else "newer"
+    records = [
+        write_image_record(root, f"w-{index}", *render_fake("lines", index), writer, "test", "fake")
+        for index in range(2)
+    ]
+    write_manifest(root, records, {"kind": "lines", "source": "fake"})
+    assert evaluate_folder(ReadsEveryLineAsText(), root).by_group == {}
+
+
 def test_evaluate_prints_a_row_per_writer_marking_held_out_ones(
     staged_lines, two_writer_data, capsys
 ):

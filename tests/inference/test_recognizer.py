@@ -115,6 +115,20 @@ def test_a_colour_float_array_from_0_to_1_reads_as_its_8_bit_page_white_included
     assert np.abs(loaded.astype(int) - gray.astype(int)).max() <= 1
 
 
+@pytest.mark.parametrize(
+    "dtype, scale",
+    [(np.uint16, 1), (np.uint16, 257), (np.int32, 1)],
+    ids=["8-bit", "16-bit", "int"],
+)
+def test_a_colour_integer_array_reads_as_its_8_bit_page_white_included(line_image, dtype, scale):
+    """An 8-bit page stored in a wider type (white paper exactly 255) is not a dark 16-bit one."""
+    gray = np.asarray(line_image.convert("L"))
+    gray = np.where(gray > 200, 255, gray).astype(np.uint8)  # white paper, ink below
+    colour = np.stack([gray] * 3, axis=-1).astype(dtype) * scale
+    loaded = np.asarray(load_image(colour).convert("L"))
+    assert np.abs(loaded.astype(int) - gray.astype(int)).max() <= 1
+
+
 def test_loading_with_max_tokens_caps_every_paragraph_at_that_many_tokens(staged_paragraphs):
     capped = Recognizer.load(staged_paragraphs.folder, max_tokens=2)
     assert capped.max_tokens == 2

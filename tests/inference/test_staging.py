@@ -37,6 +37,17 @@ def test_a_staged_model_that_does_not_record_a_preprocessing_constant_is_refused
         load_staged(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "key", ["kind", "config", "state_dict", "vocab", "preprocessing", "version"]
+)
+def test_a_model_pt_without_a_part_it_needs_is_refused_naming_it(staged_lines, tmp_path, key):
+    payload = torch.load(staged_lines.folder / "model.pt", weights_only=True)
+    del payload[key]
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(StagedModelError, match=f"lacks {key}: re-stage the model"):
+        load_staged(tmp_path)
+
+
 def test_a_folder_without_a_model_names_the_problem(tmp_path):
     with pytest.raises(StagedModelError, match="holds no staged model"):
         staged_folders(tmp_path)

@@ -130,6 +130,7 @@ def test_a_typo_in_a_config_file_names_the_file_and_the_key(write_config):
         (tiny(lit={"warmup_steps": 1.5}), r"lit\.warmup_steps: expected int, got float 1\.5"),
         (tiny(data={"augment": "yes"}), r"data\.augment: expected bool, got str 'yes'"),
         (tiny(data={"train_size": True}), r"data\.train_size: expected int or None, got bool"),
+        (tiny(lit={"lr": True}), r"lit\.lr: expected float, got bool True"),
         (tiny(trainer={"max_steps": "300"}), r"trainer\.max_steps: expected int, got str"),
         (
             tiny(trainer={"precision": "bf16-mix"}),
@@ -160,6 +161,7 @@ def test_a_typo_in_a_config_file_names_the_file_and_the_key(write_config):
         "int",
         "bool",
         "bool-is-no-int",
+        "bool-is-no-float",
         "trainer",
         "literal",
         "early",

@@ -164,6 +164,23 @@ def test_the_card_counts_as_unseen_only_the_evaluated_writers_held_out_of_traini
     ]
 
 
+@pytest.mark.parametrize("extra", [-1, 0, 1], ids=["below", "at", "above"])
+def test_the_card_tabulates_writers_up_to_the_row_limit_and_not_beyond(extra):
+    from text_recognizer.evaluation import MAX_WRITER_ROWS
+    from text_recognizer.training.model_card import evaluation_markdown
+
+    score = {"samples": 1, "cer": 0.0, "wer": 0.0}
+    writers = {f"writer-{index}": score for index in range(MAX_WRITER_ROWS + extra)}
+    evaluation = {
+        **dict.fromkeys(("data", "split", "kind", "model_version"), "x"),
+        **dict.fromkeys(("samples", "cer", "wer", "seconds_per_sample"), 1),
+        "by_writer": writers,
+        "held_out_writers": [],
+    }
+    rows = [row for row in evaluation_markdown(evaluation).splitlines() if "| writer-" in row]
+    assert len(rows) == (0 if extra > 0 else len(writers))
+
+
 def test_staging_with_eval_data_tabulates_each_writer_on_the_card(
     line_checkpoint, two_writer_data, tmp_path
 ):
