@@ -4,10 +4,11 @@ it configures standing in.
 An option that is parsed and then dropped still parses, prints and exits 0; a default that
 changed reads the same in ``--help`` when the help does not quote it. Only the call the option
 configures can tell. Each probe runs ``text-recognizer ARGV`` with the package functions the
-command hands its work to replaced by stand-ins (:class:`StandIns`) that record what they
-received, every argument down to the leaves of a config, and return a small canned result (or
-stop the command there, when nothing after them reads an option). Nothing is trained, loaded,
-rendered or written: file writers are stood in for too and record the path they were given.
+command hands its work to replaced by stand-ins (made by :class:`CallLog`) that record what
+they received, every argument down to the leaves of a config, and return a small canned result
+(or stop the command there, when nothing after them reads an option). Nothing is trained,
+loaded, rendered or written: file writers are stood in for too and record the path they were
+given.
 
 A command's probe with its defaults records the defaults; one probe per option records that
 option reaching its call. :data:`COMMANDS` lists them; ``tests/cli/test_option_sweep.py``
@@ -214,18 +215,18 @@ def _evaluation(*_args: Any, **_kwargs: Any) -> Any:
     calibration = assess(["ab", "cd"], [0.9, 0.4], [[0.9, 0.9], [0.8, 0.3]], ["ab", "ce"])
     scores = {"writer-a": WriterScore(1, 0.0, 0.0), "writer-b": WriterScore(1, 0.5, 1.0)}
     return Evaluation(
-        "d",
-        "test",
-        "lines",
-        2,
-        0.25,
-        0.5,
-        0.65,
-        0.01,
-        "stand-in-1",
-        scores,
-        ("writer-b",),
-        calibration.to_dict(),
+        data="d",
+        split="test",
+        kind="lines",
+        samples=2,
+        cer=0.25,
+        wer=0.5,
+        mean_confidence=0.65,
+        seconds_per_sample=0.01,
+        model_version="stand-in-1",
+        by_writer=scores,
+        held_out_writers=("writer-b",),
+        calibration=calibration.to_dict(),
     )
 
 
