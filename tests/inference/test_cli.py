@@ -110,21 +110,26 @@ def test_evaluate_scores_each_writer_separately(staged_lines, two_writer_data):
         assert (score.cer, score.wer) == pytest.approx(expected), writer
 
 
-def test_the_legacy_group_scores_exactly_the_legacy_writers_lines(staged_lines, tmp_path):
-    """The group comparable with older models holds the lines of the writers held out before
-    the library grew, and no others."""
-    from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
+def lines_written_by(root, writers: list[str]):
+    """A data set at ``root`` of fake test-split lines, the ``k``-th written by ``writers[k]``."""
     from text_recognizer.data.manifest import write_image_record, write_manifest
-    from text_recognizer.evaluation import LEGACY_GROUP, evaluate_folder
-    from text_recognizer.recognizer import Recognizer
 
-    root = tmp_path / "mixed"
-    writers = [LEGACY_TEST_WRITERS[0], "newer", "newer"]
     records = [
         write_image_record(root, f"w-{index}", *render_fake("lines", index), writer, "test", "fake")
         for index, writer in enumerate(writers)
     ]
     write_manifest(root, records, {"kind": "lines", "source": "fake"})
+    return root
+
+
+def test_the_legacy_group_scores_exactly_the_legacy_writers_lines(staged_lines, tmp_path):
+    """The group comparable with older models holds the lines of the writers held out before
+    the library grew, and no others."""
+    from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
+    from text_recognizer.evaluation import LEGACY_GROUP, evaluate_folder
+    from text_recognizer.recognizer import Recognizer
+
+    root = lines_written_by(tmp_path / "mixed", [LEGACY_TEST_WRITERS[0], "newer", "newer"])
     result = evaluate_folder(Recognizer.load(staged_lines.folder), root)
     group, legacy = result.by_group[LEGACY_GROUP], result.by_writer[LEGACY_TEST_WRITERS[0]]
     assert (group.samples, group.cer, group.wer) == (legacy.samples, legacy.cer, legacy.wer)
@@ -145,16 +150,10 @@ class ReadsEveryLineAsText:
 def test_the_legacy_group_is_left_out_when_it_is_all_or_none_of_the_writers(tmp_path, legacy_share):
     """A group that is every line repeats the overall rates, and one of no lines has none."""
     from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
-    from text_recognizer.data.manifest import write_image_record, write_manifest
     from text_recognizer.evaluation import evaluate_folder
 
-    root = tmp_path / "one-kind-of-writer"
     writer = LEGACY_TEST_WRITERS[0] if legacy_share == "all" else "newer"
-    records = [
-        write_image_record(root, f"w-{index}", *render_fake("lines", index), writer, "test", "fake")
-        for index in range(2)
-    ]
-    write_manifest(root, records, {"kind": "lines", "source": "fake"})
+    root = lines_written_by(tmp_path / "one-kind-of-writer", [writer, writer])
     assert evaluate_folder(ReadsEveryLineAsText(), root).by_group == {}
 
 

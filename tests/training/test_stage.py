@@ -146,16 +146,21 @@ def test_staging_with_an_eval_limit_evaluates_that_many_test_samples(line_checkp
     assert report.card["evaluation"]["samples"] == 2
 
 
+def card_evaluation(writers: list[str], held_out: list[str]) -> dict:
+    """An evaluation as the card records it: one perfectly read line per writer."""
+    score = {"samples": 1, "cer": 0.0, "wer": 0.0}
+    return {
+        **dict.fromkeys(("data", "split", "kind", "model_version"), "x"),
+        **dict.fromkeys(("samples", "cer", "wer", "seconds_per_sample"), 1),
+        "by_writer": dict.fromkeys(writers, score),
+        "held_out_writers": held_out,
+    }
+
+
 def test_the_card_counts_as_unseen_only_the_evaluated_writers_held_out_of_training():
     from text_recognizer.training.model_card import evaluation_markdown
 
-    score = {"samples": 1, "cer": 0.0, "wer": 0.0}
-    evaluation = {
-        **dict.fromkeys(("data", "split", "kind", "model_version"), "x"),
-        **dict.fromkeys(("samples", "cer", "wer", "seconds_per_sample"), 1),
-        "by_writer": {"seen-a": score, "held-b": score, "seen-c": score},
-        "held_out_writers": ["held-b", "not-evaluated"],
-    }
+    evaluation = card_evaluation(["seen-a", "held-b", "seen-c"], ["held-b", "not-evaluated"])
     text = evaluation_markdown(evaluation)
     assert "1 of 3 unseen in training" in text
     assert [row.split(" | ")[:2] for row in text.splitlines() if row.startswith("| seen")] == [
@@ -169,14 +174,8 @@ def test_the_card_tabulates_writers_up_to_the_row_limit_and_not_beyond(extra):
     from text_recognizer.evaluation import MAX_WRITER_ROWS
     from text_recognizer.training.model_card import evaluation_markdown
 
-    score = {"samples": 1, "cer": 0.0, "wer": 0.0}
-    writers = {f"writer-{index}": score for index in range(MAX_WRITER_ROWS + extra)}
-    evaluation = {
-        **dict.fromkeys(("data", "split", "kind", "model_version"), "x"),
-        **dict.fromkeys(("samples", "cer", "wer", "seconds_per_sample"), 1),
-        "by_writer": writers,
-        "held_out_writers": [],
-    }
+    writers = [f"writer-{index}" for index in range(MAX_WRITER_ROWS + extra)]
+    evaluation = card_evaluation(writers, held_out=[])
     rows = [row for row in evaluation_markdown(evaluation).splitlines() if "| writer-" in row]
     assert len(rows) == (0 if extra > 0 else len(writers))
 
