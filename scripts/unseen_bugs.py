@@ -3181,6 +3181,349 @@ ROUND_9: tuple[Mutant, ...] = (
     ),
 )
 
+#: Round 10, 2026-11-28: written after every guard got its bounds (tests/test_guard_bounds.py).
+ROUND_10: tuple[Mutant, ...] = (
+    # -- data: EMNIST, downloads, data modules ----------------------------------------------
+    Mutant(
+        name="emnist_val_cut_from_unseeded_permutation",
+        path="text_recognizer/data/emnist.py",
+        original="order = np.random.default_rng(0).permutation(len(labels))",
+        replacement="order = np.random.default_rng().permutation(len(labels))",
+        target="tests",
+        keyword=None,
+        description="the EMNIST train/val cut comes from an unseeded permutation, so every load "
+        "draws another validation set that overlaps the training images of the previous load",
+    ),
+    Mutant(
+        name="corrupt_download_part_kept",
+        path="text_recognizer/data/download.py",
+        original=(
+            "            part.unlink()  # corrupt bytes: resuming from them could never succeed\n"
+        ),
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="a .part whose SHA-256 is wrong is kept, so every rerun resumes from the "
+        "same corrupt bytes and fails the checksum again",
+    ),
+    Mutant(
+        name="train_writers_filter_every_split",
+        path="text_recognizer/data/modules.py",
+        original='            if split == "train" and self.train_writers is not None:\n',
+        replacement="            if self.train_writers is not None:\n",
+        target="tests",
+        keyword=None,
+        description="train_writers also filters validation and test to the chosen training "
+        "writers, which empties writer-disjoint evaluation splits",
+    ),
+    # -- preprocessing: image modes and sizes -----------------------------------------------
+    Mutant(
+        name="integer_image_at_255_read_as_16_bit",
+        path="text_recognizer/data/preprocess.py",
+        original="    if low >= 0.0 and high <= 255.0:\n",
+        replacement="    if low >= 0.0 and high < 255.0:\n",
+        target="tests",
+        keyword=None,
+        description="off by one: a 32-bit integer ('I') image whose brightest pixel is exactly "
+        "255 is taken as 16-bit and divided by 257, so it turns almost black",
+    ),
+    Mutant(
+        name="palette_transparency_not_composited",
+        path="text_recognizer/data/preprocess.py",
+        original='    if mode in ("L", "RGB", "P") and "transparency" in image.info:\n',
+        replacement='    if mode in ("L", "RGB") and "transparency" in image.info:\n',
+        target="tests",
+        keyword=None,
+        description="a palette image with a transparent colour is converted without compositing, "
+        "so its transparent pixels take the palette colour instead of white paper",
+    ),
+    Mutant(
+        name="aspect_guard_checks_wide_images_only",
+        path="text_recognizer/data/preprocess.py",
+        original="    ratio = max(width / height, height / width)\n",
+        replacement="    ratio = width / height\n",
+        target="tests",
+        keyword=None,
+        description="the aspect-ratio guard only measures wide images: a tall one-pixel-wide "
+        "sliver passes validation and reaches the model",
+    ),
+    # -- models: positions, projection, encoder stride --------------------------------------
+    Mutant(
+        name="position_table_short_for_unaligned_pages",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original="config.d_model, max(config.image_height, config.image_width) // stride + 1\n",
+        replacement="config.d_model, max(config.image_height, config.image_width) // stride\n",
+        target="tests",
+        keyword=None,
+        description="off by one: the 2-D position table is a row short when the page size is "
+        "not a multiple of the encoder stride, so such paragraph configs fail in encode",
+    ),
+    Mutant(
+        name="line_projection_loses_its_relu",
+        path="text_recognizer/models/line_ctc.py",
+        original=(
+            "        self.project = nn.Sequential(nn.Linear(features, 2 * config.rnn_hidden), "
+            "nn.ReLU())\n"
+        ),
+        replacement=(
+            "        self.project = nn.Sequential(nn.Linear(features, 2 * config.rnn_hidden))\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="the line model's projection before the LSTM loses its ReLU: the weights "
+        "still load, but a trained (staged) model reads different features",
+    ),
+    Mutant(
+        name="resnet_stem_second_conv_unstrided",
+        path="text_recognizer/models/resnet.py",
+        original="            conv3x3(stem, stem, stride=2),\n",
+        replacement="            conv3x3(stem, stem),\n",
+        target="tests",
+        keyword=None,
+        description="the ResNet stem halves the resolution once instead of twice, so the real "
+        "stride is half of output_stride and paragraph feature maps outgrow the position table",
+    ),
+    # -- decoding: beam search, confidence temperature --------------------------------------
+    Mutant(
+        name="autoregressive_beam_scores_raw_logits",
+        path="text_recognizer/decoding.py",
+        original=(
+            "        log_probs = torch.log_softmax(logits.float(), dim=-1)\n"
+            "        frozen = torch.full_like(log_probs, -math.inf)\n"
+        ),
+        replacement=(
+            "        log_probs = logits.float()\n"
+            "        frozen = torch.full_like(log_probs, -math.inf)\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="paragraph beam search ranks and scores raw logits instead of "
+        "log-probabilities, so beams compete on unnormalised scores and confidences leave 0..1",
+    ),
+    Mutant(
+        name="beam_row_offsets_ignore_beam_width",
+        path="text_recognizer/decoding.py",
+        original="    offsets = (torch.arange(batch, device=device) * beam_width).unsqueeze(1)\n",
+        replacement="    offsets = torch.arange(batch, device=device).unsqueeze(1)\n",
+        target="tests",
+        keyword=None,
+        description="beam rows are offset by the image's index, not index x beam_width, so in a "
+        "batch every image after the first continues and reports another image's beams",
+    ),
+    Mutant(
+        name="temperature_grid_exponentiates_linear_range",
+        path="text_recognizer/calibration.py",
+        original="np.exp(np.linspace(math.log(0.5), math.log(8.0), 81))",
+        replacement="np.exp(np.linspace(0.5, 8.0, 81))",
+        target="tests",
+        keyword=None,
+        description="wrong unit: the temperature grid is exp(0.5..8) instead of 0.5..8 evenly in "
+        "log, so a fitted temperature is at least 1.65 and can never sharpen confidences",
+    ),
+    # -- losses ----------------------------------------------------------------------------
+    Mutant(
+        name="paragraph_cross_entropy_summed",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="            label_smoothing=self.hparams.label_smoothing,\n        )\n",
+        replacement=(
+            "            label_smoothing=self.hparams.label_smoothing,\n"
+            '            reduction="sum",\n'
+            "        )\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="the paragraph cross-entropy is summed over tokens instead of averaged, so "
+        "the loss and its gradient grow with batch size and label length",
+    ),
+    Mutant(
+        name="ctc_target_lengths_are_padded_width",
+        path="text_recognizer/lit_models/line.py",
+        original='            batch["target_lengths"],\n',
+        replacement=(
+            '            torch.full_like(batch["target_lengths"], batch["targets"].shape[1]),\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="CTC is given every label's padded length, so labels shorter than the "
+        "batch's longest are trained to emit the padding token after their text",
+    ),
+    # -- metrics: the one-line diff ---------------------------------------------------------
+    Mutant(
+        name="inline_diff_autojunk_on_long_texts",
+        path="text_recognizer/metrics.py",
+        original="    matcher = difflib.SequenceMatcher(a=expected, b=got, autojunk=False)\n",
+        replacement="    matcher = difflib.SequenceMatcher(a=expected, b=got)\n",
+        target="tests",
+        keyword=None,
+        description="difflib's autojunk heuristic is left on, so in texts of 200+ characters "
+        "frequent characters count as junk and one wrong character shows as replacing the rest",
+    ),
+    Mutant(
+        name="inline_diff_prints_empty_removals",
+        path="text_recognizer/metrics.py",
+        original="        if a1 > a0:\n",
+        replacement="        if a1 >= a0:\n",
+        target="tests",
+        keyword=None,
+        description="off by one: a pure insertion is also shown as an empty removal '[--]' "
+        "before the added text",
+    ),
+    # -- optimisation and checkpoints -------------------------------------------------------
+    Mutant(
+        name="matrices_excluded_from_weight_decay",
+        path="text_recognizer/lit_models/base.py",
+        original='        is_matrix = parameter.dim() >= 2 and "embedding" not in name\n',
+        replacement='        is_matrix = parameter.dim() > 2 and "embedding" not in name\n',
+        target="tests",
+        keyword=None,
+        description="off by one: 2-D weight matrices (Linear, LSTM, attention) land in the "
+        "no-decay group; only convolution kernels are decayed",
+    ),
+    Mutant(
+        name="adamw_betas_swapped",
+        path="text_recognizer/lit_models/base.py",
+        original="lr=hp.lr, betas=(0.9, 0.98)",
+        replacement="lr=hp.lr, betas=(0.98, 0.9)",
+        target="tests",
+        keyword=None,
+        description="swapped: AdamW gets a slow first moment and a fast second moment "
+        "(betas 0.98, 0.9)",
+    ),
+    Mutant(
+        name="checkpoint_unpickling_error_not_wrapped",
+        path="text_recognizer/lit_models/__init__.py",
+        original="    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as error:\n",
+        replacement="    except (OSError, RuntimeError, EOFError) as error:\n",
+        target="tests",
+        keyword=None,
+        description="a checkpoint file that is not a pickle escapes as a raw UnpicklingError "
+        "instead of a ModelInputError naming the file",
+    ),
+    # -- export: staged folders and the model card ------------------------------------------
+    Mutant(
+        name="staged_kind_folder_counted_without_model",
+        path="text_recognizer/staging.py",
+        original=(
+            "    found = {kind: root / kind for kind in KINDS if is_staged_folder(root / kind)}\n"
+        ),
+        replacement="    found = {kind: root / kind for kind in KINDS if (root / kind).is_dir()}\n",
+        target="tests",
+        keyword=None,
+        description="a lines/ or paragraphs/ subfolder counts as a staged model whether or not "
+        "it holds model.pt, so an empty or half-written kind folder breaks loading",
+    ),
+    Mutant(
+        name="model_card_latency_times_100",
+        path="text_recognizer/training/model_card.py",
+        original="{evaluation['seconds_per_sample'] * 1000:.1f} ms per sample",
+        replacement="{evaluation['seconds_per_sample'] * 100:.1f} ms per sample",
+        target="tests",
+        keyword=None,
+        description="wrong unit: the model card's per-sample time is seconds x 100 labelled "
+        "as ms, ten times too fast",
+    ),
+    # -- inference and the command line -----------------------------------------------------
+    Mutant(
+        name="inference_threads_use_every_cpu",
+        path="text_recognizer/recognizer.py",
+        original="    return max(1, min(4, available_cpus() // 2))\n",
+        replacement="    return max(1, min(4, available_cpus()))\n",
+        target="tests",
+        keyword=None,
+        description="inference takes every CPU (up to 4) instead of half of them, so a 2-core "
+        "machine runs two contending threads",
+    ),
+    Mutant(
+        name="mode_with_whitespace_refused",
+        path="text_recognizer/modes.py",
+        original='    text = mode.strip().lower() if isinstance(mode, str) else ""\n',
+        replacement='    text = mode.lower() if isinstance(mode, str) else ""\n',
+        target="tests",
+        keyword=None,
+        description="a mode with surrounding whitespace (' auto ', a form field ending in a "
+        "newline) is refused as unknown",
+    ),
+    Mutant(
+        name="evaluate_split_option_ignored",
+        path="text_recognizer/cli/evaluate.py",
+        original=(
+            "    result = evaluate_folder(recognizer, args.data, args.split, args.limit, "
+            "args.batch_size)\n"
+        ),
+        replacement=(
+            "    result = evaluate_folder(\n"
+            "        recognizer, args.data, limit=args.limit, batch_size=args.batch_size\n"
+            "    )\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="`evaluate --split val` is parsed but not passed on: the test split is "
+        "always scored",
+    ),
+    # -- the REST service -------------------------------------------------------------------
+    Mutant(
+        name="connection_overload_at_the_limit",
+        path="text_recognizer/api/access.py",
+        original="        overloaded = self.open_connections() > self.max_connections\n",
+        replacement="        overloaded = self.open_connections() >= self.max_connections\n",
+        target="tests",
+        keyword=None,
+        description="off by one: requests are refused as overloaded once exactly "
+        "max_connections connections are open, one before the limit",
+    ),
+    Mutant(
+        name="bearer_scheme_case_sensitive",
+        path="text_recognizer/api/access.py",
+        original='    if scheme.lower() != "bearer":\n',
+        replacement='    if scheme != "Bearer":\n',
+        target="tests",
+        keyword=None,
+        description="the Authorization scheme is matched case-sensitively, so 'bearer <token>' "
+        "(valid per RFC 7235) is answered 401",
+    ),
+    Mutant(
+        name="trusted_proxy_networks_refused",
+        path="text_recognizer/api/settings.py",
+        original="                ipaddress.ip_network(proxy, strict=False)\n",
+        replacement="                ipaddress.ip_address(proxy)\n",
+        target="tests",
+        keyword=None,
+        description="trusted_proxies refuses networks such as 10.0.0.0/8: only single "
+        "addresses pass the settings check",
+    ),
+    # -- validation and expectations --------------------------------------------------------
+    Mutant(
+        name="absolute_image_paths_inside_dataset",
+        path="text_recognizer/validation/expectations.py",
+        original='{"column": "path", "regex": r"\\A(?!/)(?!.*',
+        replacement='{"column": "path", "regex": r"\\A(?!.*',
+        target="tests",
+        keyword=None,
+        description="the path regex no longer refuses a leading slash, so absolute image paths "
+        "pass paths_inside_dataset",
+    ),
+    Mutant(
+        name="blank_labels_pass_non_empty_check",
+        path="text_recognizer/validation/expectations.py",
+        original='{"column": "text", "regex": r"\\S"},',
+        replacement='{"column": "text", "regex": r"."},',
+        target="tests",
+        keyword=None,
+        description="labels_non_empty asks for any character, not a visible one, so a label of "
+        "spaces only passes",
+    ),
+    Mutant(
+        name="ks_cdf_sides_differ",
+        path="text_recognizer/validation/split_distances.py",
+        original='    cdf_a = np.searchsorted(a, values, side="right") / len(a)\n',
+        replacement='    cdf_a = np.searchsorted(a, values, side="left") / len(a)\n',
+        target="tests",
+        keyword=None,
+        description="one empirical CDF is taken left-continuous, so tied values inflate every KS "
+        "distance and identical samples are 1/n apart",
+    ),
+)
+
 ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "1": ROUND_1,
     "2": ROUND_2,
@@ -3191,7 +3534,17 @@ ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "7": ROUND_7,
     "8": ROUND_8,
     "9": ROUND_9,
+    "10": ROUND_10,
 }
 MUTANTS: tuple[Mutant, ...] = (
-    ROUND_1 + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5 + ROUND_6 + ROUND_7 + ROUND_8 + ROUND_9
+    ROUND_1
+    + ROUND_2
+    + ROUND_3
+    + ROUND_4
+    + ROUND_5
+    + ROUND_6
+    + ROUND_7
+    + ROUND_8
+    + ROUND_9
+    + ROUND_10
 )

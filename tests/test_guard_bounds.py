@@ -1,0 +1,84 @@
+"""Each guard in the package accepts its limit and refuses one step past it.
+
+A bound one step off (``<`` for ``<=``) passes every test that uses typical values; only a test
+at the limit notices. The guards are found from the source, so a new guard without its bounds in
+``tests/guard_bounds.py`` fails here by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.guard_bounds import Bound, all_bounds
+from text_recognizer.testing.guards import Guard, package_guards
+
+BOUNDS = all_bounds()
+GUARDS = package_guards(REPO_ROOT, "text_recognizer", exclude=("testing",))
+
+
+def outcome_of(bound: Bound, value: object, tmp: Path) -> BaseException | None:
+    """What ``bound.call(value)`` raised, or None when it returned."""
+    try:
+        bound.call(value, tmp)
+    except Exception as error:  # noqa: BLE001 - the test says which outcomes are right
+        return error
+    return None
+
+
+@pytest.mark.parametrize("bound", BOUNDS, ids=lambda bound: bound.id)
+def test_the_value_at_the_limit_is_accepted(bound: Bound, tmp_path: Path) -> None:
+    raised = outcome_of(bound, bound.inside, tmp_path)
+    ended = "returned" if raised is None else f"raised {type(raised).__name__}: {raised}"
+    if bound.then is None:
+        assert raised is None, f"{bound.inside!r} is within {bound.name} but the call {ended}"
+    else:
+        refused = isinstance(raised, bound.refusal) and re.search(bound.message, str(raised))
+        assert isinstance(raised, bound.then) and not refused, (
+            f"{bound.inside!r} is within {bound.name}: expected it past the guard and on to "
+            f"{bound.then.__name__}, but the call {ended}"
+        )
+
+
+@pytest.mark.parametrize("bound", BOUNDS, ids=lambda bound: bound.id)
+def test_one_step_past_the_limit_is_refused(bound: Bound, tmp_path: Path) -> None:
+    with pytest.raises(bound.refusal, match=bound.message):
+        bound.call(bound.outside, tmp_path)
+
+
+def test_every_guard_site_has_a_bound_per_guard() -> None:
+    guards = Counter(guard.site for guard in GUARDS)
+    bounds = Counter(bound.site for bound in BOUNDS)
+    short = {
+        site: f"{bounds[site]} bound(s) for {count} guard(s)"
+        for site, count in guards.items()
+        if bounds[site] < count
+    }
+    assert not short, f"guards with too few bounds in tests/guard_bounds.py: {short}"
+
+
+def test_every_bound_names_a_guard_site_that_exists() -> None:
+    sites = {guard.site for guard in GUARDS}
+    assert {bound.site for bound in BOUNDS} <= sites
+
+
+def test_bound_ids_are_unique() -> None:
+    ids = Counter(bound.id for bound in BOUNDS)
+    assert [name for name, count in ids.items() if count > 1] == []
+
+
+def test_the_scan_finds_a_guard_in_a_nested_method() -> None:
+    from text_recognizer.testing.guards import guards_in_source
+
+    source = "class A:\n    def f(self, n):\n        if n >= 3:\n            raise ValueError\n"
+    assert guards_in_source(source, "a.py") == [Guard("a.py", "A.f", 3, "n >= 3")]
+
+
+def test_the_scan_ignores_an_ordering_that_does_not_raise() -> None:
+    from text_recognizer.testing.guards import guards_in_source
+
+    assert guards_in_source("def f(n):\n    if n < 3:\n        return 0\n", "a.py") == []
