@@ -82,3 +82,21 @@ def test_the_scan_ignores_an_ordering_that_does_not_raise() -> None:
     from text_recognizer.testing.guards import guards_in_source
 
     assert guards_in_source("def f(n):\n    if n < 3:\n        return 0\n", "a.py") == []
+
+
+def test_each_guard_mutant_flips_one_operator_of_a_guard_that_exists() -> None:
+    from scripts.guard_mutants import MUTANTS
+    from scripts.property_mutants import planted_source
+
+    assert len(MUTANTS) >= len(GUARDS)
+    for mutant in MUTANTS:
+        planted_source(mutant)  # refuses a snippet that is not there exactly once
+        assert inserted_or_removed(mutant.original, mutant.replacement) == "=", mutant.name
+
+
+def inserted_or_removed(before: str, after: str) -> str:
+    """The text one string has beyond the other, after an ordering operator."""
+    shorter, longer = sorted((before, after), key=len)
+    at = next(i for i, (a, b) in enumerate(zip(shorter + "\0", longer)) if a != b)
+    assert longer[:at] + longer[at + 1 :] == shorter and longer[at - 1] in "<>"
+    return longer[at]
