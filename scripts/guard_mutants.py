@@ -1,8 +1,9 @@
-"""Every guard's bound, one step off: a planted bug per ordering operator, built from the source.
+"""Every limit one step off: a planted bug per ordering operator, built from the source.
 
-``tests/test_guard_bounds.py`` runs each guard at its limit and one step past it. These bugs
-check that it does so for every operator of every guard: each flips one ``<`` to ``<=`` (or
-``<=`` to ``<``, ``>`` to ``>=``, ``>=`` to ``>``) in one guard, and the bound tests must fail::
+``tests/test_guard_bounds.py`` runs each guard, and each decision against a named limit, at its
+limit and one step past it. These bugs check that it does so for every operator of each: each
+flips one ``<`` to ``<=`` (or ``<=`` to ``<``, ``>`` to ``>=``, ``>=`` to ``>``), and the bound
+tests must fail (decisions exempt in ``tests/decision_bounds.py`` are left out)::
 
     python -m scripts.kill_rate --catalogue scripts.guard_mutants --targeted-only --jobs 2
 
@@ -15,10 +16,12 @@ import ast
 import io
 import re
 import tokenize
+from dataclasses import replace
 from pathlib import Path
 
 from scripts.mutant import Mutant
-from text_recognizer.testing.guards import Guard, package_guards
+from tests.decision_bounds import EXEMPT
+from text_recognizer.testing.guards import Guard, package_guards, package_limit_decisions
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET = "tests/test_guard_bounds.py"
@@ -26,13 +29,20 @@ _FLIPPED = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 
 
 def guard_mutants(root: Path = REPO_ROOT) -> tuple[Mutant, ...]:
-    """One mutant per ordering operator of each guard in ``root``'s package."""
+    """One mutant per ordering operator of each guard and each limit decision in ``root``."""
+    package = ("text_recognizer",)
+    guards = package_guards(root, *package, exclude=("testing",))
+    decisions = [
+        decision
+        for decision in package_limit_decisions(root, *package, exclude=("testing",))
+        if decision.site not in EXEMPT
+    ]
     mutants: list[Mutant] = []
-    for guard in package_guards(root, "text_recognizer", exclude=("testing",)):
+    for guard in guards + decisions:
         source = (root / guard.path).read_text(encoding="utf-8")
-        header, header_start = _unique_header(source, guard)
-        operators = _orderings(source, guard)
-        for number, (offset, operator) in enumerate(operators, start=1):
+        node = _node_of(source, guard)
+        header, header_start = _unique_lines(source, node)
+        for number, (offset, operator) in enumerate(_orderings(source, node), start=1):
             at = offset - header_start
             flipped = _FLIPPED[operator]
             mutants.append(
@@ -47,7 +57,27 @@ def guard_mutants(root: Path = REPO_ROOT) -> tuple[Mutant, ...]:
                     f"`{guard.condition}`",
                 )
             )
-    return tuple(mutants)
+    names = [mutant.name for mutant in mutants]
+    return tuple(
+        (
+            replace(mutant, name=f"{mutant.name}_{names[:index].count(mutant.name) + 1}")
+            if names.count(mutant.name) > 1
+            else mutant
+        )
+        for index, mutant in enumerate(mutants)
+    )
+
+
+def _node_of(source: str, guard: Guard) -> ast.expr:
+    """The condition of a guard's ``if``, or a decision's comparison."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.If) and node.lineno == guard.line:
+            if ast.unparse(node.test) == guard.condition:
+                return node.test
+        if isinstance(node, ast.Compare) and node.lineno == guard.line:
+            if ast.unparse(node) == guard.condition:
+                return node
+    raise LookupError(f"{guard.site}: no `{guard.condition}` on line {guard.line}")
 
 
 def _line_starts(source: str) -> list[int]:
@@ -57,33 +87,25 @@ def _line_starts(source: str) -> list[int]:
     return starts
 
 
-def _unique_header(source: str, guard: Guard) -> tuple[str, int]:
-    """The guard's ``if ...:`` lines, with as many lines before them as make the text unique,
+def _unique_lines(source: str, node: ast.expr) -> tuple[str, int]:
+    """The lines holding ``node``, with as many lines before them as make the text unique,
     and where that text starts in ``source``."""
     lines = source.splitlines(keepends=True)
-    end = guard.line - 1
-    while not lines[end].rstrip().endswith(":"):
-        end += 1
-    start = guard.line - 1
+    start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
     while source.count("".join(lines[start : end + 1])) > 1:
         start -= 1
     return "".join(lines[start : end + 1]), _line_starts(source)[start]
 
 
-def _orderings(source: str, guard: Guard) -> list[tuple[int, str]]:
-    """``(offset in source, operator)`` of each ordering operator in the guard's condition."""
-    node = next(
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.If) and node.lineno == guard.line
-    )
+def _orderings(source: str, node: ast.expr) -> list[tuple[int, str]]:
+    """``(offset in source, operator)`` of each ordering operator in ``node``'s text."""
     starts = _line_starts(source)
-    line = source.splitlines(keepends=True)[node.test.lineno - 1]
-    begin = starts[node.test.lineno - 1] + len(line.encode()[: node.test.col_offset].decode())
-    condition = ast.get_source_segment(source, node.test) or ""
-    readline = io.StringIO(f"({condition})").readline
+    line = source.splitlines(keepends=True)[node.lineno - 1]
+    begin = starts[node.lineno - 1] + len(line.encode()[: node.col_offset].decode())
+    text = ast.get_source_segment(source, node) or ""
+    readline = io.StringIO(f"({text})").readline
     return [
-        (begin + token.start[1] - 1 + _line_starts(condition)[token.start[0] - 1], token.string)
+        (begin + token.start[1] - 1 + _line_starts(text)[token.start[0] - 1], token.string)
         for token in tokenize.generate_tokens(readline)
         if token.type == tokenize.OP and token.string in _FLIPPED
     ]

@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.decision_bounds import EXEMPT, Decision, all_decisions
 from tests.guard_bounds import Bound, all_bounds
-from text_recognizer.testing.guards import Guard, package_guards
+from text_recognizer.testing.guards import Guard, package_guards, package_limit_decisions
 
 BOUNDS = all_bounds()
 GUARDS = package_guards(REPO_ROOT, "text_recognizer", exclude=("testing",))
+DECISIONS = all_decisions()
+LIMIT_DECISIONS = package_limit_decisions(REPO_ROOT, "text_recognizer", exclude=("testing",))
 
 
 def outcome_of(bound: Bound, value: object, tmp: Path) -> BaseException | None:
@@ -61,13 +64,39 @@ def test_every_guard_site_has_a_bound_per_guard() -> None:
     assert not short, f"guards with too few bounds in tests/guard_bounds.py: {short}"
 
 
+@pytest.mark.parametrize("decision", DECISIONS, ids=lambda decision: decision.id)
+def test_a_decision_at_its_limit_comes_out_as_at_the_limit(decision: Decision, tmp_path) -> None:
+    assert decision.observe(decision.inside, tmp_path) == decision.at_limit
+
+
+@pytest.mark.parametrize("decision", DECISIONS, ids=lambda decision: decision.id)
+def test_a_decision_one_step_past_its_limit_comes_out_as_past_it(decision: Decision, tmp_path):
+    assert decision.observe(decision.outside, tmp_path) == decision.past_limit
+
+
+def test_every_decision_against_a_named_limit_has_its_bounds_or_a_reason() -> None:
+    found = Counter(decision.site for decision in LIMIT_DECISIONS)
+    held = Counter(decision.site for decision in DECISIONS)
+    short = {
+        site: f"{held[site]} bound(s) for {count} decision(s)"
+        for site, count in found.items()
+        if held[site] < count and site not in EXEMPT
+    }
+    assert not short, f"decisions with too few bounds in tests/decision_bounds.py: {short}"
+
+
+def test_bounds_and_exemptions_name_decision_sites_that_exist() -> None:
+    sites = {decision.site for decision in LIMIT_DECISIONS}
+    assert {decision.site for decision in DECISIONS} | set(EXEMPT) <= sites
+
+
 def test_every_bound_names_a_guard_site_that_exists() -> None:
     sites = {guard.site for guard in GUARDS}
     assert {bound.site for bound in BOUNDS} <= sites
 
 
 def test_bound_ids_are_unique() -> None:
-    ids = Counter(bound.id for bound in BOUNDS)
+    ids = Counter([bound.id for bound in BOUNDS] + [decision.id for decision in DECISIONS])
     assert [name for name, count in ids.items() if count > 1] == []
 
 

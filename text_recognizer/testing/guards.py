@@ -11,6 +11,7 @@ including the ones added after the suite was written (see ``tests/test_guard_bou
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -75,3 +76,72 @@ def _orders(condition: ast.expr) -> bool:
 
 def _raises(body: list[ast.stmt]) -> bool:
     return any(isinstance(node, ast.Raise) for statement in body for node in ast.walk(statement))
+
+
+#: Names that say a value is a limit: ``MAX_WRITER_ROWS``, ``max_connections``, ``limit``...
+_LIMIT_NAME = re.compile(r"(?i)(^|_)(max|min|limit|budget|capacity|threshold)(_|$|s$)")
+#: A module constant: ``MAX_ROWS``, ``MIB``.
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*[A-Z0-9]")
+
+
+def limit_decisions_in_source(source: str, path: str) -> list[Guard]:
+    """Comparisons outside guards that weigh a value against a named limit, in line order.
+
+    These decide rather than refuse (a batch is full, a table gets too long to print, a request
+    is one connection too many), and one step off is as easy to write as in a guard. A limit is
+    a name or attribute spelled like one (``MAX_ROWS``, ``self.max_queue``, ``budget_seconds``);
+    ``x.max()`` is a reduction, not a limit.
+
+    >>> limit_decisions_in_source("def f(rows):\\n    return len(rows) > MAX_ROWS\\n", "m.py")
+    [Guard(path='m.py', function='f', line=2, condition='len(rows) > MAX_ROWS')]
+    """
+    tree = ast.parse(source)
+    in_guards = {
+        id(node)
+        for guard, _ in _walk(tree, ())
+        if isinstance(guard, ast.If) and _orders(guard.test) and _raises(guard.body)
+        for node in ast.walk(guard.test)
+    }
+    found = [
+        Guard(path, ".".join(qualname), node.lineno, ast.unparse(node))
+        for node, qualname in _walk(tree, ())
+        if isinstance(node, ast.Compare)
+        and id(node) not in in_guards
+        and any(isinstance(op, _ORDERINGS) for op in node.ops)
+        and any(_names_a_limit(operand) for operand in (node.left, *node.comparators))
+    ]
+    return sorted(found, key=lambda decision: (decision.line, decision.condition))
+
+
+def package_limit_decisions(root: Path, package: str, exclude: tuple[str, ...] = ()) -> list[Guard]:
+    """:func:`limit_decisions_in_source` over every module under ``root / package``."""
+    found: list[Guard] = []
+    for module in sorted((root / package).rglob("*.py")):
+        relative = module.relative_to(root)
+        if any(part in exclude for part in relative.parts):
+            continue
+        source = module.read_text(encoding="utf-8")
+        found.extend(limit_decisions_in_source(source, relative.as_posix()))
+    return found
+
+
+def _names_a_limit(operand: ast.expr) -> bool:
+    """Whether ``operand`` is or holds a limit: a name spelled like one, a module constant
+    (``MIB``, ``EDGE_INK_SHARE``), or a number other than 0 and 1 (``255``, ``65535``, ``1.0``
+    as the top of a range of floats)."""
+    called = {id(node.func) for node in ast.walk(operand) if isinstance(node, ast.Call)}
+    for node in ast.walk(operand):
+        if id(node) in called:
+            continue
+        if isinstance(node, ast.Constant) and _is_a_bound_number(node.value):
+            return True
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+        if isinstance(name, str) and (_LIMIT_NAME.search(name) or _CONSTANT.fullmatch(name)):
+            return True
+    return False
+
+
+def _is_a_bound_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value != 0 and not (isinstance(value, int) and value == 1)
