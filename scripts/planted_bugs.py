@@ -17,6 +17,7 @@ from scripts.unseen_bugs import (
     ROUND_7,
     ROUND_8,
     ROUND_9,
+    ROUND_10,
 )
 
 PROPERTY_TESTS = "tests/properties"
@@ -939,6 +940,13 @@ ROUND_9_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "cli_prepare_rejects_full_scale": ("tests/cli/test_option_bounds.py", None),
 }
 
+#: Round 10's survivors (3 of 30) and the tests written for them once it was measured.
+ROUND_10_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "integer_image_at_255_read_as_16_bit": ("tests/test_guard_bounds.py", "wide_to_gray"),
+    "inline_diff_autojunk_on_long_texts": ("tests/test_metrics.py", "dropped_spaces"),
+    "inference_threads_use_every_cpu": ("tests/inference/test_recognizer.py", "half_the_cpus"),
+}
+
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
@@ -958,6 +966,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_7, ROUND_7_SURVIVOR_TESTS)
     + _with_tests(ROUND_8, ROUND_8_SURVIVOR_TESTS)
     + _with_tests(ROUND_9, ROUND_9_SURVIVOR_TESTS)
+    + _with_tests(ROUND_10, ROUND_10_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

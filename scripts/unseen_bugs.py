@@ -19,7 +19,8 @@ once the probes covered every stage, 26 of 30 (86.7 %); round 6, once the probes
 the calls they make, 25 of 30 (83.3 %); round 7, once every command-line option had its probe,
 26 of 30 (86.7 %); round 8, once module constructors had their sweeps too, 24 of 30 (80.0 %); round 9, after
 round 8's survivors got their tests, 23 of 30 (76.7 %), five of its seven survivors a bound one
-step off.
+step off; round 10, once every guard was run at its limit and one step past it, 27 of 30
+(90.0 %).
 """
 
 from __future__ import annotations
@@ -3181,7 +3182,8 @@ ROUND_9: tuple[Mutant, ...] = (
     ),
 )
 
-#: Round 10, 2026-11-28: written after every guard got its bounds (tests/test_guard_bounds.py).
+#: Round 10, 2026-11-28: written after every guard got its bounds (tests/test_guard_bounds.py);
+#: 27 of 30 killed (90.0 %) on 2d07fd6. The 3 survivors now have tests in the catalogue.
 ROUND_10: tuple[Mutant, ...] = (
     # -- data: EMNIST, downloads, data modules ----------------------------------------------
     Mutant(
@@ -3524,6 +3526,317 @@ ROUND_10: tuple[Mutant, ...] = (
     ),
 )
 
+#: Round 11, 2026-11-28: written after limit decisions got their bounds (tests/decision_bounds.py)
+#: and round 10's survivors their tests.
+ROUND_11: tuple[Mutant, ...] = (
+    # -- data: generator, data sets, splits, IAM/EMNIST code ----------------------------------
+    Mutant(
+        name="emnist_line_canvas_keeps_last_glyph_step",
+        path="text_recognizer/data/emnist.py",
+        original="    width = sum(steps[:-1]) + size if text else size\n",
+        replacement="    width = sum(steps) + size if text else size\n",
+        target="tests",
+        keyword=None,
+        description="an EMNIST line's canvas adds the last glyph's step, leaving a blank tail",
+    ),
+    Mutant(
+        name="emnist_lines_train_count_ignores_test_share",
+        path="text_recognizer/data/emnist.py",
+        original='counts = {"train": n - 2 * (n // 10), "val": n // 10, "test": n // 10}',
+        replacement='counts = {"train": n - n // 10, "val": n // 10, "test": n // 10}',
+        target="tests",
+        keyword=None,
+        description="EMNIST-lines writes n + n // 10 lines: the training count subtracts one share",
+    ),
+    Mutant(
+        name="iam_resized_scan_cropped_at_native_factor",
+        path="text_recognizer/data/iam.py",
+        original="    return page, scale\n",
+        replacement="    return page, native\n",
+        target="tests",
+        keyword=None,
+        description="a resized IAM scan is cropped with its native factor, so boxes miss the ink",
+    ),
+    # -- preprocessing / transforms -----------------------------------------------------------
+    Mutant(
+        name="grayscale_conversion_truncates_levels",
+        path="text_recognizer/data/preprocess.py",
+        original="    return Image.fromarray(np.clip(values + 0.5, 0, 255).astype(np.uint8))\n",
+        replacement="    return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))\n",
+        target="tests",
+        keyword=None,
+        description="alpha, 16-bit and float images are truncated to gray levels, not rounded",
+    ),
+    Mutant(
+        name="text_block_row_reach_from_page_width",
+        path="text_recognizer/data/page.py",
+        original="    rows = _span(ink.sum(axis=1), max(2, ink.shape[0] // 8))\n",
+        replacement="    rows = _span(ink.sum(axis=1), max(2, ink.shape[1] // 8))\n",
+        target="tests",
+        keyword=None,
+        description="the text block's row runs are joined over a reach from the width, not height",
+    ),
+    Mutant(
+        name="pen_lift_position_divided_by_height",
+        path="text_recognizer/data/augment.py",
+        original="        y, x = divmod(position, width)\n",
+        replacement="        y, x = divmod(position, height)\n",
+        target="tests",
+        keyword=None,
+        description="pen lifts unravel the ink pixel's flat index by the height, missing strokes",
+    ),
+    # -- models -------------------------------------------------------------------------------
+    Mutant(
+        name="attention_heads_split_without_transpose",
+        path="text_recognizer/models/paragraph_transformer.py",
+        original=(
+            "        return x.view(batch, steps, self.heads, dim // self.heads).transpose(1, 2)\n"
+        ),
+        replacement="        return x.view(batch, self.heads, steps, dim // self.heads)\n",
+        target="tests",
+        keyword=None,
+        description="attention heads are cut by viewing (B, T, D) as (B, H, T, d), mixing steps",
+    ),
+    Mutant(
+        name="row_positions_broadcast_along_columns",
+        path="text_recognizer/models/positional.py",
+        original="rows = self.table[:height].t().unsqueeze(2).expand(-1, height, width)",
+        replacement="rows = self.table[:height].t().unsqueeze(1).expand(-1, height, width)",
+        target="tests",
+        keyword=None,
+        description="the 2-D encoding's row half varies along columns, so rows are not told apart",
+    ),
+    Mutant(
+        name="stem_lengths_divided_by_every_stride",
+        path="text_recognizer/models/line_ctc.py",
+        original="        lengths = output_lengths(lengths, strides[:1])\n",
+        replacement="        lengths = output_lengths(lengths, strides)\n",
+        target="tests",
+        keyword=None,
+        description="the line model's frame lengths are divided by all strides at the stem too",
+    ),
+    # -- decoding -----------------------------------------------------------------------------
+    Mutant(
+        name="log_add_exponent_sign_flipped",
+        path="text_recognizer/decoding.py",
+        original="    return high + math.log1p(math.exp(low - high))\n",
+        replacement="    return high + math.log1p(math.exp(high - low))\n",
+        target="tests",
+        keyword=None,
+        description="CTC beam search adds log-probabilities with exp(high - low), inflating sums",
+    ),
+    Mutant(
+        name="beam_token_history_not_reordered",
+        path="text_recognizer/decoding.py",
+        original="        tokens = torch.cat([tokens[parent], token.unsqueeze(1)], dim=1)\n",
+        replacement="        tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)\n",
+        target="tests",
+        keyword=None,
+        description="autoregressive beams keep their old token history after being reordered",
+    ),
+    Mutant(
+        name="ctc_greedy_log_prob_sums_padding",
+        path="text_recognizer/decoding.py",
+        original="        scores = best[row, :length].tolist()\n",
+        replacement="        scores = best[row].tolist()\n",
+        target="tests",
+        keyword=None,
+        description="greedy CTC's log_prob sums the padded frames past the line's own length",
+    ),
+    # -- losses -------------------------------------------------------------------------------
+    Mutant(
+        name="ctc_loss_not_normalised_by_target_length",
+        path="text_recognizer/lit_models/line.py",
+        original='            reduction="mean",\n            zero_infinity=True,\n        )\n',
+        replacement=(
+            '            reduction="none",\n            zero_infinity=True,\n        ).mean()\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="the CTC loss averages raw per-line sums, unnormalised by label length",
+    ),
+    Mutant(
+        name="end_token_overwrites_last_character",
+        path="text_recognizer/lit_models/paragraph.py",
+        original="target_lengths.long()] = vocab.end_index",
+        replacement="target_lengths.long() - 1] = vocab.end_index",
+        target="tests",
+        keyword=None,
+        description="teacher forcing puts <end> on the last character instead of after it",
+    ),
+    # -- metrics ------------------------------------------------------------------------------
+    Mutant(
+        name="edit_distance_slices_reference_with_prediction_end",
+        path="text_recognizer/metrics.py",
+        original="    a, b = a[start:end_a], b[start:end_b]\n",
+        replacement="    a, b = a[start:end_a], b[start:end_a]\n",
+        target="tests",
+        keyword=None,
+        description="edit distance cuts the second text at the first's end, losing its tail",
+    ),
+    Mutant(
+        name="word_error_metric_counts_characters",
+        path="text_recognizer/lit_models/metrics.py",
+        original="        counts = edit_counts(list(predictions), list(references), self.unit)\n",
+        replacement="        counts = edit_counts(list(predictions), list(references))\n",
+        target="tests",
+        keyword=None,
+        description="the logged WER metric drops its unit and counts character edits",
+    ),
+    # -- optimisation -------------------------------------------------------------------------
+    Mutant(
+        name="cosine_progress_over_whole_run",
+        path="text_recognizer/lit_models/base.py",
+        original=(
+            "    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))\n"
+        ),
+        replacement="    progress = min(1.0, (step - warmup_steps) / max(1, total_steps))\n",
+        target="tests",
+        keyword=None,
+        description="the cosine decay spans the whole run after warm-up, never reaching the floor",
+    ),
+    Mutant(
+        name="onecycle_warmup_share_dropped",
+        path="text_recognizer/lit_models/base.py",
+        original=(
+            "optimizer, max_lr=hp.lr, total_steps=total + 1, pct_start=one_cycle_warmup(total)"
+        ),
+        replacement="optimizer, max_lr=hp.lr, total_steps=total + 1",
+        target="tests",
+        keyword=None,
+        description="the one-cycle schedule warms up over torch's default 30 % of the run",
+    ),
+    # -- export / staging ---------------------------------------------------------------------
+    Mutant(
+        name="onnx_files_written_in_place",
+        path="text_recognizer/export.py",
+        original=(
+            "            path = folder / names[part.name]\n"
+            "            atomic_write_bytes(path, buffer.getvalue())\n"
+        ),
+        replacement=(
+            "            path = folder / names[part.name]\n"
+            "            path.write_bytes(buffer.getvalue())\n"
+        ),
+        target="tests",
+        keyword=None,
+        description="ONNX files are written in place, so a failed write leaves a partial model",
+    ),
+    Mutant(
+        name="onnx_decoder_past_length_fixed",
+        path="text_recognizer/export.py",
+        original=(
+            '                    "past_keys": {1: "batch", 3: "steps"},\n'
+            '                    "past_values": {1: "batch", 3: "steps"},\n'
+        ),
+        replacement=(
+            '                    "past_keys": {1: "batch"},\n'
+            '                    "past_values": {1: "batch"},\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="the ONNX decoder step fixes the past length at the traced 3 steps",
+    ),
+    Mutant(
+        name="staged_preprocessing_omits_line_margin",
+        path="text_recognizer/staging.py",
+        original='        "line_margin": preprocess.LINE_MARGIN,\n',
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="staged models no longer record or check the line crop margin",
+    ),
+    # -- inference / CLI ----------------------------------------------------------------------
+    Mutant(
+        name="bool_array_image_not_scaled_to_white",
+        path="text_recognizer/recognizer.py",
+        original="        return Image.fromarray(array.astype(np.uint8) * 255)\n",
+        replacement="        return Image.fromarray(array.astype(np.uint8))\n",
+        target="tests",
+        keyword=None,
+        description="a boolean image array becomes gray levels 0 and 1, read as a blank page",
+    ),
+    Mutant(
+        name="in_memory_networks_left_in_train_mode",
+        path="text_recognizer/recognizer.py",
+        original="            network.eval()\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="Recognizer.from_models runs its networks in train mode (dropout, batch stats)",
+    ),
+    Mutant(
+        name="cli_predict_ignores_mode",
+        path="text_recognizer/cli/predict.py",
+        original="            prediction = recognizer.predict(path, mode=args.mode)\n",
+        replacement="            prediction = recognizer.predict(path)\n",
+        target="tests",
+        keyword=None,
+        description="`predict --mode` is parsed but every image is read in auto mode",
+    ),
+    # -- the REST service ---------------------------------------------------------------------
+    Mutant(
+        name="batch_retry_drops_request_mode",
+        path="text_recognizer/api/batching.py",
+        original="            prediction = self.recognizer.predict(image, mode)\n",
+        replacement="            prediction = self.recognizer.predict(image)\n",
+        target="tests",
+        keyword=None,
+        description="after a failed batch, images are retried one by one in auto mode",
+    ),
+    Mutant(
+        name="batch_metrics_never_observed",
+        path="text_recognizer/api/service.py",
+        original="            on_batch=self.metrics.observe_batch,\n",
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="the service never records batch sizes or model-call durations",
+    ),
+    Mutant(
+        name="max_inflight_not_validated",
+        path="text_recognizer/api/settings.py",
+        original='    "max_inflight",\n',
+        replacement="",
+        target="tests",
+        keyword=None,
+        description="ServeSettings accepts max_inflight=0, which refuses every request",
+    ),
+    # -- validation / expectations ------------------------------------------------------------
+    Mutant(
+        name="merged_check_passes_if_any_part_passes",
+        path="text_recognizer/validation/validate.py",
+        original='                success=all(part["success"] for _, part in items),\n',
+        replacement='                success=any(part["success"] for _, part in items),\n',
+        target="tests",
+        keyword=None,
+        description="a check with several parts (width and height) passes when one part passes",
+    ),
+    Mutant(
+        name="split_share_noise_not_scaled_by_count",
+        path="text_recognizer/validation/tables.py",
+        original="        noise = 3 * math.sqrt(expected * (1 - expected) / total)\n",
+        replacement="        noise = 3 * math.sqrt(expected * (1 - expected))\n",
+        target="tests",
+        keyword=None,
+        description="split share tolerance ignores the record count, so any split shares pass",
+    ),
+    Mutant(
+        name="paragraph_row_excess_loses_abs",
+        path="text_recognizer/validation/tables.py",
+        original=(
+            '            row["rows_beyond_tolerance"] = '
+            'abs(row["text_rows"] - label_lines) - allowed\n'
+        ),
+        replacement=(
+            '            row["rows_beyond_tolerance"] = row["text_rows"] - label_lines - allowed\n'
+        ),
+        target="tests",
+        keyword=None,
+        description="paragraph images with fewer text rows than label lines pass the rows check",
+    ),
+)
+
 ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "1": ROUND_1,
     "2": ROUND_2,
@@ -3535,6 +3848,7 @@ ROUNDS: dict[str, tuple[Mutant, ...]] = {
     "8": ROUND_8,
     "9": ROUND_9,
     "10": ROUND_10,
+    "11": ROUND_11,
 }
 MUTANTS: tuple[Mutant, ...] = (
     ROUND_1
@@ -3547,4 +3861,5 @@ MUTANTS: tuple[Mutant, ...] = (
     + ROUND_8
     + ROUND_9
     + ROUND_10
+    + ROUND_11
 )

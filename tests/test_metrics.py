@@ -13,6 +13,7 @@ from text_recognizer.metrics import (
     character_error_rate,
     edit_counts,
     edit_distance,
+    inline_diff,
     word_error_rate,
 )
 
@@ -63,3 +64,12 @@ def test_scoring_imports_no_lightning(module):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_inline_diff_of_a_long_line_marks_only_the_dropped_spaces():
+    """difflib treats characters in more than 1 % of a 200+ character text (spaces first) as
+    junk unless told not to, and then spaces dropped from a long line show as rewritten words."""
+    expected = " ".join(f"word {number} of the page," for number in range(20))
+    got = expected.replace(" ", "", 3)
+    assert len(expected) > 200
+    assert inline_diff(expected, got) == "word[- -]0[- -]of[- -]the page," + expected[19:]

@@ -394,3 +394,13 @@ def test_max_tokens_caps_a_never_ending_paragraph_at_exactly_that_many_tokens(ma
     recognizer = Recognizer.from_models({"paragraphs": model}, max_tokens=max_tokens)
     prediction = recognizer.predict(marks_page([2, 3]), mode="paragraphs")
     assert prediction.text == "a" * max_tokens
+
+
+@pytest.mark.parametrize("cpus, threads", [(1, 1), (2, 1), (3, 1), (4, 2), (8, 4), (64, 4)])
+def test_inference_takes_half_the_cpus_and_at_most_four_threads(monkeypatch, cpus, threads):
+    """Spinning threads that contend for the cores a server's other workers use made a line
+    10x slower; half the machine leaves them room."""
+    from text_recognizer import recognizer
+
+    monkeypatch.setattr(recognizer, "available_cpus", lambda: cpus)
+    assert recognizer.default_threads() == threads
