@@ -18,6 +18,7 @@ from scripts.unseen_bugs import (
     ROUND_8,
     ROUND_9,
     ROUND_10,
+    ROUND_11,
 )
 
 PROPERTY_TESTS = "tests/properties"
@@ -947,6 +948,12 @@ ROUND_10_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "inference_threads_use_every_cpu": ("tests/inference/test_recognizer.py", "half_the_cpus"),
 }
 
+#: Round 11's survivors (2 of 30) and the tests written for them once it was measured.
+ROUND_11_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "bool_array_image_not_scaled_to_white": ("tests/inference/test_recognizer.py", "boolean"),
+    "batch_retry_drops_request_mode": ("tests/api/test_batching.py", "keeps_the_requests_mode"),
+}
+
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
     return tuple(
@@ -967,6 +974,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_8, ROUND_8_SURVIVOR_TESTS)
     + _with_tests(ROUND_9, ROUND_9_SURVIVOR_TESTS)
     + _with_tests(ROUND_10, ROUND_10_SURVIVOR_TESTS)
+    + _with_tests(ROUND_11, ROUND_11_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

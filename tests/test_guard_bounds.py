@@ -1,8 +1,9 @@
-"""Each guard in the package accepts its limit and refuses one step past it.
+"""Each guard in the package accepts its limit and refuses one step past it; each decision
+against a named limit comes out one way at the limit and the other way one step past it.
 
 A bound one step off (``<`` for ``<=``) passes every test that uses typical values; only a test
-at the limit notices. The guards are found from the source, so a new guard without its bounds in
-``tests/guard_bounds.py`` fails here by name.
+at the limit notices. Guards and decisions are found from the source, so a new one without its
+bounds in ``tests/guard_bounds.py`` or ``tests/decision_bounds.py`` fails here by name.
 """
 
 from __future__ import annotations

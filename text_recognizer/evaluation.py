@@ -13,14 +13,14 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol, Sequence
 
 from text_recognizer.calibration import assess
 from text_recognizer.data.fonts import LEGACY_TEST_WRITERS
 from text_recognizer.data.manifest import SPLITS, read_manifest
 from text_recognizer.errors import ManifestError
 from text_recognizer.metrics import character_error_rate, word_error_rate
-from text_recognizer.recognizer import Recognizer
+from text_recognizer.prediction import Prediction
 
 #: Above this many writers (IAM's test split has hundreds) reports list none one by one.
 MAX_WRITER_ROWS = 30
@@ -72,8 +72,19 @@ def _score(predictions: list[str], references: list[str]) -> WriterScore:
     )
 
 
+class FileRecognizer(Protocol):
+    """What :func:`evaluate_folder` needs: predictions for image files, and a version to report
+    (a :class:`~text_recognizer.recognizer.Recognizer`, or a test double)."""
+
+    model_version: str
+
+    def predict_batch(
+        self, images: Sequence[str | os.PathLike], mode: str = "auto"
+    ) -> list[Prediction]: ...
+
+
 def evaluate_folder(
-    recognizer: Recognizer,
+    recognizer: FileRecognizer,
     data_dir: str | os.PathLike,
     split: str = "test",
     limit: int | None = None,

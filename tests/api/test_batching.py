@@ -75,6 +75,25 @@ def test_failing_batch_is_retried_one_by_one_so_only_the_bad_image_fails() -> No
     run_with_held_model(scenario)
 
 
+def test_the_one_by_one_retry_of_a_failing_batch_keeps_the_requests_mode() -> None:
+    async def scenario(batcher, recognizer) -> None:
+        first = asyncio.ensure_future(batcher.submit(image(60), "paragraphs"))
+        await until(recognizer.entered.is_set)
+        bad = asyncio.ensure_future(batcher.submit(image(INVALID_WIDTH), "paragraphs"))
+        good = asyncio.ensure_future(batcher.submit(image(80), "paragraphs"))
+        await until(lambda: batcher.queued == 2)
+        recognizer.gate.set()
+
+        assert (await good).kind == "paragraphs"
+        with pytest.raises(InvalidImageError):
+            await bad
+        await first
+        assert recognizer.batch_sizes == [1, 2, 1, 1]  # the batch of two, then each alone
+        assert set(recognizer.modes) == {"paragraphs"}
+
+    run_with_held_model(scenario)
+
+
 def test_requests_whose_client_left_are_not_sent_to_the_model() -> None:
     async def scenario(batcher, recognizer) -> None:
         first = asyncio.ensure_future(batcher.submit(image(60), "lines"))

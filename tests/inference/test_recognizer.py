@@ -12,7 +12,6 @@ from PIL import Image
 from text_recognizer.data.fake import render_fake
 from text_recognizer.data.synthetic import SyntheticConfig, render_sample
 from text_recognizer.errors import InvalidImageError, ModelInputError, StagedModelError
-from text_recognizer.models import preset
 from text_recognizer.prediction import Prediction
 from text_recognizer.recognizer import (
     SEGMENTATION_ROUTE,
@@ -21,6 +20,8 @@ from text_recognizer.recognizer import (
     load_image,
     text_rows,
 )
+from text_recognizer.testing.probes.inference import MarkCounter
+from text_recognizer.testing.probes.inference import marks_page as probe_marks_page
 from text_recognizer.vocab import DEFAULT_VOCABULARY
 
 PARAGRAPH_TOKENS = 12
@@ -178,30 +179,9 @@ def test_asking_for_a_kind_that_is_not_staged_names_what_is(line_image):
         paragraph_only.predict(line_image, mode="lines")
 
 
-class MarkCounter(torch.nn.Module):
-    """Line-model double: reads a line as the number of separate ink marks along it (a digit)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.config = preset("line_ctc", "tiny")
-
-    def forward(self, images: torch.Tensor, widths: torch.Tensor):
-        log_probs = torch.full((len(images), 1, len(DEFAULT_VOCABULARY)), -30.0)
-        for row, (image, width) in enumerate(zip(images, widths)):
-            inked = (image[0, :, :width].max(dim=0).values > 0.5).int()
-            marks = int((inked[1:] > inked[:-1]).sum() + inked[0])
-            log_probs[row, 0, DEFAULT_VOCABULARY.encode(str(marks % 10))[0]] = 0.0
-        return log_probs, torch.ones(len(images), dtype=torch.long)
-
-
 def marks_page(marks_per_line: list[int]) -> Image.Image:
     """White page with rows of black strokes: row ``k`` has ``marks_per_line[k]`` of them."""
-    page = np.full((60 * len(marks_per_line) + 20, 400), 245, dtype=np.uint8)
-    for line, marks in enumerate(marks_per_line):
-        top = 20 + 60 * line
-        for mark in range(marks):
-            page[top : top + 25, 20 + 60 * mark : 28 + 60 * mark] = 15
-    return Image.fromarray(page)
+    return Image.fromarray(probe_marks_page(marks_per_line))
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +195,9 @@ def test_a_line_model_reads_a_paragraph_line_by_line_top_to_bottom(counting_reco
     assert prediction.kind == "paragraphs"
     assert prediction.model_version == "lines-counter" + SEGMENTATION_ROUTE
     assert len(prediction.char_confidences) == len(prediction.text)
-    assert prediction.confidence == pytest.approx(1.0)
+    read = [c for c, char in zip(prediction.char_confidences, prediction.text) if char != "\n"]
+    assert len(set(read)) == 4  # the stand-in is surer of fewer marks
+    assert prediction.confidence == pytest.approx(sum(read) / len(read))
 
 
 def test_auto_mode_sends_paragraph_looking_images_through_segmentation(counting_recognizer):
@@ -404,3 +386,11 @@ def test_inference_takes_half_the_cpus_and_at_most_four_threads(monkeypatch, cpu
 
     monkeypatch.setattr(recognizer, "available_cpus", lambda: cpus)
     assert recognizer.default_threads() == threads
+
+
+def test_a_boolean_array_reads_true_as_white_paper_and_false_as_black_ink():
+    """Binarised scans come as bool arrays; 0 and 1 as grey levels would be a black page."""
+
+    mask = np.ones((40, 200), dtype=bool)
+    mask[15:25, 20:180] = False
+    assert np.array_equal(np.asarray(load_image(mask)), mask.astype(np.uint8) * 255)

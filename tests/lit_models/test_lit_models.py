@@ -14,6 +14,7 @@ from text_recognizer.lit_models import (
     load_model_from_checkpoint,
 )
 from text_recognizer.lit_models.base import warmup_cosine
+from text_recognizer.testing.probes.training import SpelledFrames
 from text_recognizer.testing.sanity import uniform_loss
 from text_recognizer.vocab import DEFAULT_VOCABULARY as VOCAB
 
@@ -148,36 +149,15 @@ def test_only_matrices_are_decayed_never_biases_norms_or_embeddings():
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
 
 
-class _SpelledFrames(torch.nn.Module):
-    """A stand-in line model: row ``r`` spells ``spelled[r]`` (one character a frame, blanks
-    written "-") over its first ``lengths[r]`` frames; the padded frames after them spell "x"."""
-
-    def __init__(self, spelled: list[str], lengths: list[int]) -> None:
-        super().__init__()
-        self.spelled, self.lengths = spelled, lengths
-
-    def forward(self, images, widths):
-        frames = max(len(text) for text in self.spelled)
-        x = int(VOCAB.encode("x")[0])
-        log_probs = torch.full((len(self.spelled), frames, len(VOCAB)), -30.0)
-        log_probs[:, :, x] = 0.0
-        for row, text in enumerate(self.spelled):
-            for frame, char in enumerate(text[: self.lengths[row]]):
-                index = VOCAB.blank_index if char == "-" else int(VOCAB.encode(char)[0])
-                log_probs[row, frame] = -30.0
-                log_probs[row, frame, index] = 0.0
-        return log_probs, torch.tensor(self.lengths)
-
-
 @pytest.mark.parametrize("decoding", ["greedy", "beam"])
 def test_each_line_of_a_batch_is_decoded_from_its_own_frames_only(decoding):
     lit = LineCTCLitModel("tiny", decoding=decoding)
-    lit.model = _SpelledFrames(["a-b", "c-dd-e-f"], [3, 8])
+    lit.model = SpelledFrames(["a-b", "c-dd-e-f"], [3, 8])
     texts = [decoded.text for decoded in lit.decode_batch({"images": None, "widths": None})]
     assert texts == ["ab", "cdef"]
 
 
-#: What ``_SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])`` reads, and the references of
+#: What ``SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])`` reads, and the references of
 #: its batch: a pair whose CER and WER differ, so a rate logged under the other's name shows.
 SPELLED_PREDICTIONS = ["helo", "abcdef"]
 SPELLED_REFERENCES = ["hello world", "ab"]
@@ -188,7 +168,7 @@ def spelled_lit(monkeypatch) -> tuple[LineCTCLitModel, dict, dict]:
     """A line lit model over a stand-in that reads SPELLED_PREDICTIONS, one batch for it, and
     the values its ``self.log`` calls record (no Trainer is attached)."""
     lit = LineCTCLitModel("tiny")
-    lit.model = _SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])
+    lit.model = SpelledFrames(["h-e-l-o", "a-b-c-d-e-f"], [7, 11])
     targets, lengths = VOCAB.pad_batch([VOCAB.encode(text) for text in SPELLED_REFERENCES])
     batch = {
         "images": None,

@@ -1,10 +1,11 @@
-"""Find a package's guards: ``if`` statements that compare with ``<``, ``<=``, ``>`` or ``>=``
-and raise.
+"""Find a package's limits: its guards (``if`` statements that compare with ``<``, ``<=``,
+``>`` or ``>=`` and raise) and its decisions against a named limit (see
+:func:`limit_decisions_in_source`).
 
 Such a guard is where a limit lives (a minimum batch size, a pixel budget, a range of seconds),
 and the commonest bug in one is the bound a step off: ``<`` written for ``<=``. A test at the
 limit and one step past it catches that; a test at a typical value does not. Listing the guards
-from the source, rather than from memory, lets a suite demand such a pair for every guard,
+from the source, rather than from memory, lets a suite demand such a pair for every limit,
 including the ones added after the suite was written (see ``tests/test_guard_bounds.py``).
 """
 

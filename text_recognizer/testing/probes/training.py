@@ -124,7 +124,7 @@ def _stand_in_trainer(**fields: Any) -> SimpleNamespace:
     return SimpleNamespace(**settings)
 
 
-class _SpelledFrames(nn.Module):
+class SpelledFrames(nn.Module):
     """A stand-in line model: row ``r`` spells ``spelled[r]`` (blank written "-") over its first
     ``lengths[r]`` frames with peaks cycling 6, 3, 2 (so confidences differ); padded frames
     spell "x" with a tall peak, so a decoder or loss that reads past a length shows."""
@@ -155,7 +155,7 @@ SPELLED_REFERENCES = ["hello world", "ab", "we"]
 def _spelled_lit(decoding: str = "greedy") -> tuple[LineCTCLitModel, dict[str, Any], list]:
     """A line lit model over the stand-in, its batch, and the list its ``self.log`` fills."""
     lit = _line_lit(decoding=decoding, beam_width=2)
-    lit.model = _SpelledFrames(SPELLED, SPELLED_LENGTHS)
+    lit.model = SpelledFrames(SPELLED, SPELLED_LENGTHS)
     targets, lengths = VOCAB.pad_batch([VOCAB.encode(text) for text in SPELLED_REFERENCES])
     batch = {
         "images": None,
