@@ -9,8 +9,11 @@ bounds in ``tests/guard_bounds.py`` or ``tests/decision_bounds.py`` fails here b
 from __future__ import annotations
 
 import re
+import signal
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -25,10 +28,35 @@ DECISIONS = all_decisions()
 LIMIT_DECISIONS = package_limit_decisions(REPO_ROOT, "text_recognizer", exclude=("testing",))
 
 
+#: Seconds one call at a bound may take: a limit one step off can turn a loop endless.
+CALL_SECONDS = 30
+
+
+@contextmanager
+def time_limit(seconds: int = CALL_SECONDS) -> Iterator[None]:
+    """Fail, rather than hang, when the block runs longer than ``seconds`` (where the platform
+    has SIGALRM; elsewhere the block runs unbounded)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(*_: object) -> None:
+        raise TimeoutError(f"the call did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def outcome_of(bound: Bound, value: object, tmp: Path) -> BaseException | None:
     """What ``bound.call(value)`` raised, or None when it returned."""
     try:
-        bound.call(value, tmp)
+        with time_limit():
+            bound.call(value, tmp)
     except Exception as error:  # noqa: BLE001 - the test says which outcomes are right
         return error
     return None
@@ -50,7 +78,7 @@ def test_the_value_at_the_limit_is_accepted(bound: Bound, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("bound", BOUNDS, ids=lambda bound: bound.id)
 def test_one_step_past_the_limit_is_refused(bound: Bound, tmp_path: Path) -> None:
-    with pytest.raises(bound.refusal, match=bound.message):
+    with pytest.raises(bound.refusal, match=bound.message), time_limit():
         bound.call(bound.outside, tmp_path)
 
 
@@ -67,12 +95,14 @@ def test_every_guard_site_has_a_bound_per_guard() -> None:
 
 @pytest.mark.parametrize("decision", DECISIONS, ids=lambda decision: decision.id)
 def test_a_decision_at_its_limit_comes_out_as_at_the_limit(decision: Decision, tmp_path) -> None:
-    assert decision.observe(decision.inside, tmp_path) == decision.at_limit
+    with time_limit():
+        assert decision.observe(decision.inside, tmp_path) == decision.at_limit
 
 
 @pytest.mark.parametrize("decision", DECISIONS, ids=lambda decision: decision.id)
 def test_a_decision_one_step_past_its_limit_comes_out_as_past_it(decision: Decision, tmp_path):
-    assert decision.observe(decision.outside, tmp_path) == decision.past_limit
+    with time_limit():
+        assert decision.observe(decision.outside, tmp_path) == decision.past_limit
 
 
 def test_every_decision_against_a_named_limit_has_its_bounds_or_a_reason() -> None:
