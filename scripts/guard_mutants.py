@@ -37,12 +37,15 @@ def guard_mutants(root: Path = REPO_ROOT) -> tuple[Mutant, ...]:
         for decision in package_limit_decisions(root, *package, exclude=("testing",))
         if decision.site not in EXEMPT
     ]
+    modules: dict[str, _Module] = {}
     mutants: list[Mutant] = []
     for guard in guards + decisions:
-        source = (root / guard.path).read_text(encoding="utf-8")
-        node = _node_of(source, guard)
-        header, header_start = _unique_lines(source, node)
-        for number, (offset, operator) in enumerate(_orderings(source, node), start=1):
+        if guard.path not in modules:
+            modules[guard.path] = _Module((root / guard.path).read_text(encoding="utf-8"))
+        module = modules[guard.path]
+        node = module.node_of(guard)
+        header, header_start = module.unique_lines(node)
+        for number, (offset, operator) in enumerate(module.orderings(node), start=1):
             at = offset - header_start
             flipped = _FLIPPED[operator]
             mutants.append(
@@ -68,47 +71,54 @@ def guard_mutants(root: Path = REPO_ROOT) -> tuple[Mutant, ...]:
     )
 
 
-def _node_of(source: str, guard: Guard) -> ast.expr:
-    """The condition of a guard's ``if``, or a decision's comparison."""
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.If) and node.lineno == guard.line:
-            if ast.unparse(node.test) == guard.condition:
-                return node.test
-        if isinstance(node, ast.Compare) and node.lineno == guard.line:
-            if ast.unparse(node) == guard.condition:
-                return node
-    raise LookupError(f"{guard.site}: no `{guard.condition}` on line {guard.line}")
-
-
-def _line_starts(source: str) -> list[int]:
+def _line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts (and, last, where the text ends)."""
     starts = [0]
-    for line in source.splitlines(keepends=True):
+    for line in text.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     return starts
 
 
-def _unique_lines(source: str, node: ast.expr) -> tuple[str, int]:
-    """The lines holding ``node``, with as many lines before them as make the text unique,
-    and where that text starts in ``source``."""
-    lines = source.splitlines(keepends=True)
-    start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
-    while source.count("".join(lines[start : end + 1])) > 1:
-        start -= 1
-    return "".join(lines[start : end + 1]), _line_starts(source)[start]
+class _Module:
+    """One module's source, parsed once for all the mutants planted in it."""
 
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tree = ast.parse(source)
+        self.lines = source.splitlines(keepends=True)
+        self.starts = _line_starts(source)
 
-def _orderings(source: str, node: ast.expr) -> list[tuple[int, str]]:
-    """``(offset in source, operator)`` of each ordering operator in ``node``'s text."""
-    starts = _line_starts(source)
-    line = source.splitlines(keepends=True)[node.lineno - 1]
-    begin = starts[node.lineno - 1] + len(line.encode()[: node.col_offset].decode())
-    text = ast.get_source_segment(source, node) or ""
-    readline = io.StringIO(f"({text})").readline
-    return [
-        (begin + token.start[1] - 1 + _line_starts(text)[token.start[0] - 1], token.string)
-        for token in tokenize.generate_tokens(readline)
-        if token.type == tokenize.OP and token.string in _FLIPPED
-    ]
+    def node_of(self, guard: Guard) -> ast.expr:
+        """The condition of a guard's ``if``, or a decision's comparison."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.If) and node.lineno == guard.line:
+                if ast.unparse(node.test) == guard.condition:
+                    return node.test
+            if isinstance(node, ast.Compare) and node.lineno == guard.line:
+                if ast.unparse(node) == guard.condition:
+                    return node
+        raise LookupError(f"{guard.site}: no `{guard.condition}` on line {guard.line}")
+
+    def unique_lines(self, node: ast.expr) -> tuple[str, int]:
+        """The lines holding ``node``, with as many lines before them as make the text unique,
+        and where that text starts in the source."""
+        start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        while self.source.count("".join(self.lines[start : end + 1])) > 1:
+            start -= 1
+        return "".join(self.lines[start : end + 1]), self.starts[start]
+
+    def orderings(self, node: ast.expr) -> list[tuple[int, str]]:
+        """``(offset in the source, operator)`` of each ordering operator in ``node``'s text."""
+        line = self.lines[node.lineno - 1]
+        begin = self.starts[node.lineno - 1] + len(line.encode()[: node.col_offset].decode())
+        text = ast.get_source_segment(self.source, node) or ""
+        text_starts = _line_starts(text)
+        readline = io.StringIO(f"({text})").readline
+        return [
+            (begin + text_starts[token.start[0] - 1] + token.start[1] - 1, token.string)
+            for token in tokenize.generate_tokens(readline)
+            if token.type == tokenize.OP and token.string in _FLIPPED
+        ]
 
 
 def _slug(text: str) -> str:

@@ -82,14 +82,18 @@ def test_one_step_past_the_limit_is_refused(bound: Bound, tmp_path: Path) -> Non
         bound.call(bound.outside, tmp_path)
 
 
-def test_every_guard_site_has_a_bound_per_guard() -> None:
-    guards = Counter(guard.site for guard in GUARDS)
-    bounds = Counter(bound.site for bound in BOUNDS)
-    short = {
-        site: f"{bounds[site]} bound(s) for {count} guard(s)"
-        for site, count in guards.items()
-        if bounds[site] < count
+def sites_short_of_bounds(found: list[Guard], held: list[str], what: str) -> dict[str, str]:
+    """Each site among ``found`` with fewer entries in ``held`` than it has ``what``s."""
+    count_found, count_held = Counter(item.site for item in found), Counter(held)
+    return {
+        site: f"{count_held[site]} bound(s) for {count} {what}(s)"
+        for site, count in count_found.items()
+        if count_held[site] < count
     }
+
+
+def test_every_guard_site_has_a_bound_per_guard() -> None:
+    short = sites_short_of_bounds(GUARDS, [bound.site for bound in BOUNDS], "guard")
     assert not short, f"guards with too few bounds in tests/guard_bounds.py: {short}"
 
 
@@ -106,13 +110,9 @@ def test_a_decision_one_step_past_its_limit_comes_out_as_past_it(decision: Decis
 
 
 def test_every_decision_against_a_named_limit_has_its_bounds_or_a_reason() -> None:
-    found = Counter(decision.site for decision in LIMIT_DECISIONS)
-    held = Counter(decision.site for decision in DECISIONS)
-    short = {
-        site: f"{held[site]} bound(s) for {count} decision(s)"
-        for site, count in found.items()
-        if held[site] < count and site not in EXEMPT
-    }
+    held = [decision.site for decision in DECISIONS]
+    short = sites_short_of_bounds(LIMIT_DECISIONS, held, "decision")
+    short = {site: why for site, why in short.items() if site not in EXEMPT}
     assert not short, f"decisions with too few bounds in tests/decision_bounds.py: {short}"
 
 

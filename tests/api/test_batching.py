@@ -58,14 +58,21 @@ def test_submit_beyond_the_queue_limit_fails_at_once() -> None:
     run_with_held_model(scenario)
 
 
+async def batch_with_a_bad_image(batcher, recognizer, mode: str):
+    """Hold the model on a first request while a bad and a good one queue up behind it, then
+    let it go: the two waiting requests meet the model as one batch. Returns the three."""
+    first = asyncio.ensure_future(batcher.submit(image(60), mode))
+    await until(recognizer.entered.is_set)
+    bad = asyncio.ensure_future(batcher.submit(image(INVALID_WIDTH), mode))
+    good = asyncio.ensure_future(batcher.submit(image(80), mode))
+    await until(lambda: batcher.queued == 2)
+    recognizer.gate.set()
+    return first, bad, good
+
+
 def test_failing_batch_is_retried_one_by_one_so_only_the_bad_image_fails() -> None:
     async def scenario(batcher, recognizer) -> None:
-        first = asyncio.ensure_future(batcher.submit(image(60), "lines"))
-        await until(recognizer.entered.is_set)
-        bad = asyncio.ensure_future(batcher.submit(image(INVALID_WIDTH), "lines"))
-        good = asyncio.ensure_future(batcher.submit(image(80), "lines"))
-        await until(lambda: batcher.queued == 2)
-        recognizer.gate.set()
+        first, bad, good = await batch_with_a_bad_image(batcher, recognizer, "lines")
 
         assert (await first).text == "60x20"
         assert (await good).text == "80x20"
@@ -77,12 +84,7 @@ def test_failing_batch_is_retried_one_by_one_so_only_the_bad_image_fails() -> No
 
 def test_the_one_by_one_retry_of_a_failing_batch_keeps_the_requests_mode() -> None:
     async def scenario(batcher, recognizer) -> None:
-        first = asyncio.ensure_future(batcher.submit(image(60), "paragraphs"))
-        await until(recognizer.entered.is_set)
-        bad = asyncio.ensure_future(batcher.submit(image(INVALID_WIDTH), "paragraphs"))
-        good = asyncio.ensure_future(batcher.submit(image(80), "paragraphs"))
-        await until(lambda: batcher.queued == 2)
-        recognizer.gate.set()
+        first, bad, good = await batch_with_a_bad_image(batcher, recognizer, "paragraphs")
 
         assert (await good).kind == "paragraphs"
         with pytest.raises(InvalidImageError):

@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeGuard
 
 _ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
@@ -41,21 +41,28 @@ def guards_in_source(source: str, path: str) -> list[Guard]:
     >>> guards_in_source("def f(n):\\n    if n < 1:\\n        raise ValueError(n)\\n", "m.py")
     [Guard(path='m.py', function='f', line=2, condition='n < 1')]
     """
-    found: list[Guard] = []
-    for node, qualname in _walk(ast.parse(source), ()):
-        if isinstance(node, ast.If) and _orders(node.test) and _raises(node.body):
-            found.append(Guard(path, ".".join(qualname), node.lineno, ast.unparse(node.test)))
+    found = [
+        Guard(path, ".".join(qualname), node.lineno, ast.unparse(node.test))
+        for node, qualname in _walk(ast.parse(source), ())
+        if _is_guard(node)
+    ]
     return sorted(found, key=lambda guard: guard.line)
 
 
 def package_guards(root: Path, package: str, exclude: tuple[str, ...] = ()) -> list[Guard]:
     """The guards of every module under ``root / package``, skipping subfolders in ``exclude``."""
+    return _over_modules(guards_in_source, root, package, exclude)
+
+
+def _over_modules(
+    find: Callable[[str, str], list[Guard]], root: Path, package: str, exclude: tuple[str, ...]
+) -> list[Guard]:
+    """``find(source, path)`` over every module under ``root / package``, in path order."""
     found: list[Guard] = []
     for module in sorted((root / package).rglob("*.py")):
         relative = module.relative_to(root)
-        if any(part in exclude for part in relative.parts):
-            continue
-        found.extend(guards_in_source(module.read_text(encoding="utf-8"), relative.as_posix()))
+        if not any(part in exclude for part in relative.parts):
+            found.extend(find(module.read_text(encoding="utf-8"), relative.as_posix()))
     return found
 
 
@@ -68,11 +75,17 @@ def _walk(node: ast.AST, qualname: tuple[str, ...]) -> Iterator[tuple[ast.AST, t
             yield from _walk(child, qualname)
 
 
+def _is_guard(node: ast.AST) -> TypeGuard[ast.If]:
+    return isinstance(node, ast.If) and _orders(node.test) and _raises(node.body)
+
+
+def _is_ordering(node: ast.AST) -> TypeGuard[ast.Compare]:
+    """A comparison with ``<``, ``<=``, ``>`` or ``>=`` among its operators."""
+    return isinstance(node, ast.Compare) and any(isinstance(op, _ORDERINGS) for op in node.ops)
+
+
 def _orders(condition: ast.expr) -> bool:
-    return any(
-        isinstance(node, ast.Compare) and any(isinstance(op, _ORDERINGS) for op in node.ops)
-        for node in ast.walk(condition)
-    )
+    return any(_is_ordering(node) for node in ast.walk(condition))
 
 
 def _raises(body: list[ast.stmt]) -> bool:
@@ -100,15 +113,14 @@ def limit_decisions_in_source(source: str, path: str) -> list[Guard]:
     in_guards = {
         id(node)
         for guard, _ in _walk(tree, ())
-        if isinstance(guard, ast.If) and _orders(guard.test) and _raises(guard.body)
+        if _is_guard(guard)
         for node in ast.walk(guard.test)
     }
     found = [
         Guard(path, ".".join(qualname), node.lineno, ast.unparse(node))
         for node, qualname in _walk(tree, ())
-        if isinstance(node, ast.Compare)
+        if _is_ordering(node)
         and id(node) not in in_guards
-        and any(isinstance(op, _ORDERINGS) for op in node.ops)
         and any(_names_a_limit(operand) for operand in (node.left, *node.comparators))
     ]
     return sorted(found, key=lambda decision: (decision.line, decision.condition))
@@ -116,14 +128,7 @@ def limit_decisions_in_source(source: str, path: str) -> list[Guard]:
 
 def package_limit_decisions(root: Path, package: str, exclude: tuple[str, ...] = ()) -> list[Guard]:
     """:func:`limit_decisions_in_source` over every module under ``root / package``."""
-    found: list[Guard] = []
-    for module in sorted((root / package).rglob("*.py")):
-        relative = module.relative_to(root)
-        if any(part in exclude for part in relative.parts):
-            continue
-        source = module.read_text(encoding="utf-8")
-        found.extend(limit_decisions_in_source(source, relative.as_posix()))
-    return found
+    return _over_modules(limit_decisions_in_source, root, package, exclude)
 
 
 def _names_a_limit(operand: ast.expr) -> bool:
