@@ -144,6 +144,16 @@ def test_the_scan_ignores_an_ordering_that_does_not_raise() -> None:
     assert guards_in_source("def f(n):\n    if n < 3:\n        return 0\n", "a.py") == []
 
 
+def test_a_package_scanned_again_after_an_edit_shows_the_edit(tmp_path: Path) -> None:
+    """Scans are cached per process; an edited module must not be served from the cache."""
+    module = tmp_path / "pkg" / "m.py"
+    module.parent.mkdir()
+    module.write_text("def f(n):\n    if n < 3:\n        raise ValueError\n", encoding="utf-8")
+    assert [g.condition for g in package_guards(tmp_path, "pkg")] == ["n < 3"]
+    module.write_text("def f(n):\n    if n <= 30:\n        raise ValueError\n", encoding="utf-8")
+    assert [g.condition for g in package_guards(tmp_path, "pkg")] == ["n <= 30"]
+
+
 def test_each_guard_mutant_flips_one_operator_of_a_guard_that_exists() -> None:
     from scripts.guard_mutants import MUTANTS
     from scripts.property_mutants import planted_source

@@ -12,6 +12,7 @@ including the ones added after the suite was written (see ``tests/test_guard_bou
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +42,13 @@ def guards_in_source(source: str, path: str) -> list[Guard]:
     >>> guards_in_source("def f(n):\\n    if n < 1:\\n        raise ValueError(n)\\n", "m.py")
     [Guard(path='m.py', function='f', line=2, condition='n < 1')]
     """
+    return _guards_in_tree(ast.parse(source), path)
+
+
+def _guards_in_tree(tree: ast.Module, path: str) -> list[Guard]:
     found = [
         Guard(path, ".".join(qualname), node.lineno, ast.unparse(node.test))
-        for node, qualname in _walk(ast.parse(source), ())
+        for node, qualname in _walk(tree, ())
         if _is_guard(node)
     ]
     return sorted(found, key=lambda guard: guard.line)
@@ -51,19 +56,45 @@ def guards_in_source(source: str, path: str) -> list[Guard]:
 
 def package_guards(root: Path, package: str, exclude: tuple[str, ...] = ()) -> list[Guard]:
     """The guards of every module under ``root / package``, skipping subfolders in ``exclude``."""
-    return _over_modules(guards_in_source, root, package, exclude)
+    return _over_modules(_guards_in_tree, root, package, exclude)
 
 
 def _over_modules(
-    find: Callable[[str, str], list[Guard]], root: Path, package: str, exclude: tuple[str, ...]
+    find: Callable[[ast.Module, str], list[Guard]],
+    root: Path,
+    package: str,
+    exclude: tuple[str, ...],
 ) -> list[Guard]:
-    """``find(source, path)`` over every module under ``root / package``, in path order."""
+    """``find(tree, path)`` over every module under ``root / package``, in path order."""
     found: list[Guard] = []
     for module in sorted((root / package).rglob("*.py")):
         relative = module.relative_to(root)
         if not any(part in exclude for part in relative.parts):
-            found.extend(find(module.read_text(encoding="utf-8"), relative.as_posix()))
+            stat = module.stat()
+            found.extend(
+                _found_in(find, module, relative.as_posix(), stat.st_mtime_ns, stat.st_size)
+            )
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _found_in(
+    find: Callable[[ast.Module, str], list[Guard]],
+    module: Path,
+    path: str,
+    mtime_ns: int,
+    size: int,
+) -> tuple[Guard, ...]:
+    """One scan of one version of a module, done once per process however often it is asked
+    for (the bound tests and their mutants scan the same package); an edited file has a new
+    modification time and size, so it is scanned afresh."""
+    return tuple(find(_parse(module, mtime_ns, size), path))
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(module: Path, mtime_ns: int, size: int) -> ast.Module:
+    """One version of a module's tree, shared by the scans (none of them edits it)."""
+    return ast.parse(module.read_text(encoding="utf-8"))
 
 
 def _walk(node: ast.AST, qualname: tuple[str, ...]) -> Iterator[tuple[ast.AST, tuple[str, ...]]]:
@@ -109,7 +140,10 @@ def limit_decisions_in_source(source: str, path: str) -> list[Guard]:
     >>> limit_decisions_in_source("def f(rows):\\n    return len(rows) > MAX_ROWS\\n", "m.py")
     [Guard(path='m.py', function='f', line=2, condition='len(rows) > MAX_ROWS')]
     """
-    tree = ast.parse(source)
+    return _decisions_in_tree(ast.parse(source), path)
+
+
+def _decisions_in_tree(tree: ast.Module, path: str) -> list[Guard]:
     in_guards = {
         id(node)
         for guard, _ in _walk(tree, ())
@@ -128,7 +162,7 @@ def limit_decisions_in_source(source: str, path: str) -> list[Guard]:
 
 def package_limit_decisions(root: Path, package: str, exclude: tuple[str, ...] = ()) -> list[Guard]:
     """:func:`limit_decisions_in_source` over every module under ``root / package``."""
-    return _over_modules(limit_decisions_in_source, root, package, exclude)
+    return _over_modules(_decisions_in_tree, root, package, exclude)
 
 
 def _names_a_limit(operand: ast.expr) -> bool:
