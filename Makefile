@@ -47,11 +47,13 @@ demo: setup
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -n auto -p no:cacheprovider
 
-# The fast lane under coverage, as the pull-request gate uploads it (terminal table + XML).
+# The fast lane under coverage, as the pull-request gate uploads it (terminal table + XML),
+# then the check that every place it never runs is explained (tests/untaken_code.py).
 # The plugin imports torch, Lightning and great-expectations before coverage starts tracing.
 coverage: $(STAMP)
 	$(BIN)/python -m pytest -p tests.coverage_preimport -m "not slow" -n auto -p no:cacheprovider \
 		--cov --cov-report=term --cov-report=xml
+	$(BIN)/python -m scripts.untaken_code coverage.xml
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow

@@ -3841,7 +3841,6 @@ ROUND_11: tuple[Mutant, ...] = (
 
 #: Round 12, 2026-11-28: written after round 11's survivors got their tests; not yet measured.
 ROUND_12: tuple[Mutant, ...] = (
-    # -- data --
     Mutant(
         name="synthetic_val_split_left_augmented",
         path="text_recognizer/data/datasets.py",
@@ -3849,7 +3848,10 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement='        if split == "test" and config.augment:\n',
         target="tests",
         keyword=None,
-        description="the on-the-fly synthetic data set switches the generator's augmentation off for the test split only, so validation samples are augmented",
+        description=(
+            "the on-the-fly synthetic data set switches the generator's augmentat"
+            "ion off for the test split only, so validation samples are augmented"
+        ),
     ),
     Mutant(
         name="iam_split_looked_up_by_form_id",
@@ -3858,18 +3860,23 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement='        split = split_of.get(form.id, "train")\n',
         target="tests",
         keyword=None,
-        description="wrong key: an IAM form's split is looked up by its form id instead of its writer, so every form lands in train",
+        description=(
+            "wrong key: an IAM form's split is looked up by its form id instead o"
+            "f its writer, so every form lands in train"
+        ),
     ),
     Mutant(
         name="iam_line_gap_above_measured_from_neighbour_top",
         path="text_recognizer/data/iam_forms.py",
-        original="        above = (y0 - boxes[index - 1][3]) // 2 if index else padding\n",
-        replacement="        above = (y0 - boxes[index - 1][1]) // 2 if index else padding\n",
+        original=("        above = (y0 - boxes[index - 1][3]) // 2 if index else paddin" "g\n"),
+        replacement=("        above = (y0 - boxes[index - 1][1]) // 2 if index else paddin" "g\n"),
         target="tests",
         keyword=None,
-        description="the gap above an IAM line is measured from the previous line's top instead of its bottom, so crops take rows of the line above",
+        description=(
+            "the gap above an IAM line is measured from the previous line's top i"
+            "nstead of its bottom, so crops take rows of the line above"
+        ),
     ),
-    # -- preprocessing --
     Mutant(
         name="preprocessor_line_collate_drops_vocabulary",
         path="text_recognizer/data/preprocess.py",
@@ -3877,16 +3884,25 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="            return collate_lines(samples)\n",
         target="tests",
         keyword=None,
-        description="Preprocessor.collate drops its vocab argument for lines, so line batches are always encoded with the default vocabulary",
+        description=(
+            "Preprocessor.collate drops its vocab argument for lines, so line bat"
+            "ches are always encoded with the default vocabulary"
+        ),
     ),
     Mutant(
         name="open_image_forgets_bytearray",
         path="text_recognizer/data/preprocess.py",
-        original="    if isinstance(source, (bytes, bytearray)):\n        source = io.BytesIO(source)\n",
-        replacement="    if isinstance(source, bytes):\n        source = io.BytesIO(source)\n",
+        original=(
+            "    if isinstance(source, (bytes, bytearray)):\n"
+            "        source = io.BytesIO(source)\n"
+        ),
+        replacement=("    if isinstance(source, bytes):\n" "        source = io.BytesIO(source)\n"),
         target="tests",
         keyword=None,
-        description="open_image wraps bytes but not bytearray in a buffer, so a bytearray upload fails with a raw error instead of decoding",
+        description=(
+            "open_image wraps bytes but not bytearray in a buffer, so a bytearray"
+            " upload fails with a raw error instead of decoding"
+        ),
     ),
     Mutant(
         name="augmentation_noise_skipped_without_contrast_change",
@@ -3895,54 +3911,95 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="        if contrast == 1.0 and brightness == 0.0:\n",
         target="tests",
         keyword=None,
-        description="the photometric augmentation returns early whenever contrast and brightness are neutral, so a configured pixel noise is never added",
+        description=(
+            "the photometric augmentation returns early whenever contrast and bri"
+            "ghtness are neutral, so a configured pixel noise is never added"
+        ),
     ),
-    # -- models --
     Mutant(
         name="line_zero_width_not_clamped_to_one",
         path="text_recognizer/models/line_ctc.py",
-        original="        lengths = widths.to(images.device).long().clamp(min=1, max=images.shape[-1])\n",
-        replacement="        lengths = widths.to(images.device).long().clamp(max=images.shape[-1])\n",
+        original=(
+            "        lengths = widths.to(images.device).long().clamp(min=1, max=i"
+            "mages.shape[-1])\n"
+        ),
+        replacement=(
+            "        lengths = widths.to(images.device).long().clamp(max=images.s" "hape[-1])\n"
+        ),
         target="tests",
         keyword=None,
-        description="the line model no longer clamps widths to at least one pixel, so a zero width yields zero frames and an empty, all-masked output",
+        description=(
+            "the line model no longer clamps widths to at least one pixel, so a z"
+            "ero width yields zero frames and an empty, all-masked output"
+        ),
     ),
     Mutant(
         name="position_table_sized_by_shorter_side",
         path="text_recognizer/models/paragraph_transformer.py",
-        original="config.d_model, max(config.image_height, config.image_width) // stride + 1\n",
-        replacement="config.d_model, min(config.image_height, config.image_width) // stride + 1\n",
+        original=(
+            "config.d_model, max(config.image_height, config.image_width) // stri" "de + 1\n"
+        ),
+        replacement=(
+            "config.d_model, min(config.image_height, config.image_width) // stri" "de + 1\n"
+        ),
         target="tests",
         keyword=None,
-        description="the 2-D position table is sized by the shorter page side, so non-square paragraph configs run past the table in encode",
+        description=(
+            "the 2-D position table is sized by the shorter page side, so non-squ"
+            "are paragraph configs run past the table in encode"
+        ),
     ),
     Mutant(
         name="paragraph_heads_divisibility_unchecked",
         path="text_recognizer/models/paragraph_transformer.py",
-        original='        if self.d_model % self.heads:\n            raise ModelInputError(f"d_model {self.d_model} is not divisible by {self.heads} heads")\n',
+        original=(
+            "        if self.d_model % self.heads:\n"
+            '            raise ModelInputError(f"d_model {self.d_model} is not di'
+            'visible by {self.heads} heads")\n'
+        ),
         replacement="",
         target="tests",
         keyword=None,
-        description="ParagraphTransformerConfig accepts a d_model not divisible by its heads; the model fails later with a raw shape error instead of ModelInputError",
+        description=(
+            "ParagraphTransformerConfig accepts a d_model not divisible by its he"
+            "ads; the model fails later with a raw shape error instead of ModelIn"
+            "putError"
+        ),
     ),
-    # -- decoding --
     Mutant(
         name="decode_steps_not_capped_by_model_length",
         path="text_recognizer/decoding.py",
-        original="    return min(max_length or limit, limit) - 1  # the <start> token takes one position\n",
-        replacement="    return (max_length or limit) - 1  # the <start> token takes one position\n",
+        original=(
+            "    return min(max_length or limit, limit) - 1  # the <start> token "
+            "takes one position\n"
+        ),
+        replacement=(
+            "    return (max_length or limit) - 1  # the <start> token takes one " "position\n"
+        ),
         target="tests",
         keyword=None,
-        description="a requested max_length above the model's own is no longer capped, so autoregressive decoding runs past the model's position table",
+        description=(
+            "a requested max_length above the model's own is no longer capped, so"
+            " autoregressive decoding runs past the model's position table"
+        ),
     ),
     Mutant(
         name="log_add_fast_paths_dropped",
         path="text_recognizer/decoding.py",
-        original="    if a == -math.inf:\n        return b\n    if b == -math.inf:\n        return a\n    high, low",
+        original=(
+            "    if a == -math.inf:\n"
+            "        return b\n"
+            "    if b == -math.inf:\n"
+            "        return a\n"
+            "    high, low"
+        ),
         replacement="    high, low",
         target="tests",
         keyword=None,
-        description="the log-add helper loses its -inf shortcuts, so adding two impossible paths in CTC beam search gives NaN and poisons the beam ranking",
+        description=(
+            "the log-add helper loses its -inf shortcuts, so adding two impossibl"
+            "e paths in CTC beam search gives NaN and poisons the beam ranking"
+        ),
     ),
     Mutant(
         name="ctc_full_lengths_dims_swapped",
@@ -3951,9 +4008,11 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="        return [log_probs.shape[0]] * log_probs.shape[1]\n",
         target="tests",
         keyword=None,
-        description="without lengths, CTC decoding takes the batch size as every row's frame count and the frame count as the number of rows",
+        description=(
+            "without lengths, CTC decoding takes the batch size as every row's fr"
+            "ame count and the frame count as the number of rows"
+        ),
     ),
-    # -- losses --
     Mutant(
         name="line_greedy_decoding_drops_vocabulary",
         path="text_recognizer/lit_models/line.py",
@@ -3961,18 +4020,26 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="        return ctc_greedy(log_probs, lengths)\n",
         target="tests",
         keyword=None,
-        description="the line LightningModule decodes greedily with the default vocabulary, ignoring a custom one it was trained with",
+        description=(
+            "the line LightningModule decodes greedily with the default vocabular"
+            "y, ignoring a custom one it was trained with"
+        ),
     ),
     Mutant(
         name="paragraph_logits_reshaped_not_transposed",
         path="text_recognizer/lit_models/paragraph.py",
         original="            logits.float().transpose(1, 2),\n",
-        replacement="            logits.float().reshape(logits.shape[0], logits.shape[2], logits.shape[1]),\n",
+        replacement=(
+            "            logits.float().reshape(logits.shape[0], logits.shape[2],"
+            " logits.shape[1]),\n"
+        ),
         target="tests",
         keyword=None,
-        description="the paragraph cross-entropy gets (B, C, L) logits by a reshape instead of a transpose, scrambling classes and positions",
+        description=(
+            "the paragraph cross-entropy gets (B, C, L) logits by a reshape inste"
+            "ad of a transpose, scrambling classes and positions"
+        ),
     ),
-    # -- metrics --
     Mutant(
         name="epoch_wer_predictions_and_references_swapped",
         path="text_recognizer/lit_models/metrics.py",
@@ -3980,18 +4047,23 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="        self.wer.update(references, predictions)\n",
         target="tests",
         keyword=None,
-        description="swapped arguments: the logged WER is normalised by the predicted words instead of the reference words",
+        description=(
+            "swapped arguments: the logged WER is normalised by the predicted wor"
+            "ds instead of the reference words"
+        ),
     ),
     Mutant(
         name="evaluation_limit_zero_scores_everything",
         path="text_recognizer/evaluation.py",
-        original="    if limit is not None:\n        records = records[:limit]\n",
-        replacement="    if limit:\n        records = records[:limit]\n",
+        original=("    if limit is not None:\n" "        records = records[:limit]\n"),
+        replacement=("    if limit:\n" "        records = records[:limit]\n"),
         target="tests",
         keyword=None,
-        description="evaluate_folder treats limit=0 as no limit and scores the whole split instead of refusing an empty selection",
+        description=(
+            "evaluate_folder treats limit=0 as no limit and scores the whole spli"
+            "t instead of refusing an empty selection"
+        ),
     ),
-    # -- optimisation --
     Mutant(
         name="predict_step_reads_singular_id_key",
         path="text_recognizer/lit_models/base.py",
@@ -3999,37 +4071,63 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement='            "ids": list(batch.get("id", [])),\n',
         target="tests",
         keyword=None,
-        description="wrong key: predict_step reads batch['id'], which batches never hold, so every prediction batch reports no ids",
+        description=(
+            "wrong key: predict_step reads batch['id'], which batches never hold,"
+            " so every prediction batch reports no ids"
+        ),
     ),
     Mutant(
         name="subclass_hyperparameters_not_saved",
         path="text_recognizer/lit_models/base.py",
-        original='                "vocabulary": self.vocab.characters,\n                **extra,\n',
+        original=(
+            '                "vocabulary": self.vocab.characters,\n' "                **extra,\n"
+        ),
         replacement='                "vocabulary": self.vocab.characters,\n',
         target="tests",
         keyword=None,
-        description="the base LightningModule drops subclass arguments from its hyperparameters, so the paragraph model's label_smoothing is neither saved nor readable",
+        description=(
+            "the base LightningModule drops subclass arguments from its hyperpara"
+            "meters, so the paragraph model's label_smoothing is neither saved no"
+            "r readable"
+        ),
     ),
-    # -- inference --
     Mutant(
         name="load_image_forgets_memoryview",
         path="text_recognizer/recognizer.py",
-        original="    if isinstance(source, memoryview):\n        source = source.tobytes()\n",
+        original=("    if isinstance(source, memoryview):\n" "        source = source.tobytes()\n"),
         replacement="",
         target="tests",
         keyword=None,
-        description="load_image no longer turns a memoryview into bytes, so such uploads are refused as an unsupported input type",
+        description=(
+            "load_image no longer turns a memoryview into bytes, so such uploads "
+            "are refused as an unsupported input type"
+        ),
     ),
     Mutant(
         name="segmented_page_newline_after_the_line",
         path="text_recognizer/recognizer.py",
-        original="        if number:\n            chars.append(1.0)\n            indices += newline\n        chars += line.char_confidences\n        indices += line.indices\n",
-        replacement="        chars += line.char_confidences\n        indices += line.indices\n        if number:\n            chars.append(1.0)\n            indices += newline\n",
+        original=(
+            "        if number:\n"
+            "            chars.append(1.0)\n"
+            "            indices += newline\n"
+            "        chars += line.char_confidences\n"
+            "        indices += line.indices\n"
+        ),
+        replacement=(
+            "        chars += line.char_confidences\n"
+            "        indices += line.indices\n"
+            "        if number:\n"
+            "            chars.append(1.0)\n"
+            "            indices += newline\n"
+        ),
         target="tests",
         keyword=None,
-        description="mis-ordered step: a segmented page's newline is appended after a line instead of before it, so character confidences and indices no longer line up with the text",
+        description=(
+            "mis-ordered step: a segmented page's newline is appended after a lin"
+            "e instead of before it, so character confidences and indices no long"
+            "er line up with the text"
+        ),
     ),
-    # -- export --
     Mutant(
         name="parity_integer_mismatch_passes",
         path="text_recognizer/export_parity.py",
@@ -4037,18 +4135,23 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="",
         target="tests",
         keyword=None,
-        description="the parity check records an integer output mismatch (frame lengths) as infinite difference but still passes it",
+        description=(
+            "the parity check records an integer output mismatch (frame lengths) "
+            "as infinite difference but still passes it"
+        ),
     ),
     Mutant(
         name="plain_paths_stored_as_repr",
         path="text_recognizer/staging.py",
-        original="    if isinstance(value, os.PathLike):\n        return os.fspath(value)\n",
+        original=("    if isinstance(value, os.PathLike):\n" "        return os.fspath(value)\n"),
         replacement="",
         target="tests",
         keyword=None,
-        description="plain() forgets paths: a Path in staged metadata or the model card is stored as its repr ('PosixPath(...)') instead of the path",
+        description=(
+            "plain() forgets paths: a Path in staged metadata or the model card i"
+            "s stored as its repr ('PosixPath(...)') instead of the path"
+        ),
     ),
-    # -- cli --
     Mutant(
         name="cli_generate_augment_flag_inverted",
         path="text_recognizer/cli/data_synthetic.py",
@@ -4056,7 +4159,10 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="workers=args.workers, augment=args.no_augment",
         target="tests",
         keyword=None,
-        description="`data generate` loses the negation of --no-augment: sets are clean by default and augmented only when --no-augment is given",
+        description=(
+            "`data generate` loses the negation of --no-augment: sets are clean b"
+            "y default and augmented only when --no-augment is given"
+        ),
     ),
     Mutant(
         name="cli_predict_errors_printed_to_stdout",
@@ -4065,9 +4171,11 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement='                print(f"{path}: error: {error}")\n',
         target="tests",
         keyword=None,
-        description="`predict` prints a failed image's error on stdout among the transcriptions instead of on stderr",
+        description=(
+            "`predict` prints a failed image's error on stdout among the transcri"
+            "ptions instead of on stderr"
+        ),
     ),
-    # -- service --
     Mutant(
         name="model_load_one_try_short",
         path="text_recognizer/api/service.py",
@@ -4075,18 +4183,27 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="        for attempt in range(1, attempts):\n",
         target="tests",
         keyword=None,
-        description="off by one: the service tries to load the model one time fewer than configured, and with one attempt never loads it at all",
+        description=(
+            "off by one: the service tries to load the model one time fewer than "
+            "configured, and with one attempt never loads it at all"
+        ),
     ),
     Mutant(
         name="invalid_image_answered_as_unprocessable_input",
         path="text_recognizer/api/app.py",
-        original='    except InvalidImageError as error:\n        raise request_error("invalid_image", str(error)) from None\n',
+        original=(
+            "    except InvalidImageError as error:\n"
+            '        raise request_error("invalid_image", str(error)) from None\n'
+        ),
         replacement="",
         target="tests",
         keyword=None,
-        description="the recognize route loses its InvalidImageError branch, so images the recognizer refuses get kind unprocessable_input instead of invalid_image",
+        description=(
+            "the recognize route loses its InvalidImageError branch, so images th"
+            "e recognizer refuses get kind unprocessable_input instead of invalid"
+            "_image"
+        ),
     ),
-    # -- expectations --
     Mutant(
         name="split_pairs_skip_validation_split",
         path="text_recognizer/validation/tables.py",
@@ -4094,26 +4211,40 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="    for other in SPLITS[2:]:\n",
         target="tests",
         keyword=None,
-        description="off by one: the split-distance table compares train with test only, so a validation split drawn from another distribution goes unchecked",
+        description=(
+            "off by one: the split-distance table compares train with test only, "
+            "so a validation split drawn from another distribution goes unchecked"
+        ),
     ),
     Mutant(
         name="iam_suite_loses_writer_disjointness",
         path="text_recognizer/validation/suites.py",
-        original='        return replace(base, name="iam", image_height=height, writers_disjoint_by_split=True)\n',
+        original=(
+            '        return replace(base, name="iam", image_height=height, writer'
+            "s_disjoint_by_split=True)\n"
+        ),
         replacement='        return replace(base, name="iam", image_height=height)\n',
         target="tests",
         keyword=None,
-        description="lost flag: the IAM suite no longer treats its splits as writer-disjoint, so a test writer leaking into train is not reported",
+        description=(
+            "lost flag: the IAM suite no longer treats its splits as writer-disjo"
+            "int, so a test writer leaking into train is not reported"
+        ),
     ),
-    # -- configs --
     Mutant(
         name="model_overrides_not_validated",
         path="text_recognizer/training/config.py",
-        original='    check_mapping(model.get("overrides") or {}, fields, "model.overrides")\n',
+        original=(
+            '    check_mapping(model.get("overrides") or {}, fields, "model.overr' 'ides")\n'
+        ),
         replacement="",
         target="tests",
         keyword=None,
-        description="model.overrides is no longer checked against the model config's fields, so a misspelt override passes validation and fails only when the run starts",
+        description=(
+            "model.overrides is no longer checked against the model config's fiel"
+            "ds, so a misspelt override passes validation and fails only when the"
+            " run starts"
+        ),
     ),
     Mutant(
         name="tiny_line_config_augmented",
@@ -4122,7 +4253,10 @@ ROUND_12: tuple[Mutant, ...] = (
         replacement="  augment: true\n",
         target="tests",
         keyword=None,
-        description="the tiny line smoke config turns data augmentation on, so its short run no longer trains on fixed, reproducible images",
+        description=(
+            "the tiny line smoke config turns data augmentation on, so its short "
+            "run no longer trains on fixed, reproducible images"
+        ),
     ),
 )
 

@@ -45,6 +45,24 @@ def test_impossible_limits_are_refused_by_the_parser(option: str, value: str, ca
     assert option in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("--batch-window-ms", "5ms", "expected milliseconds, got '5ms'"),
+        ("--body-timeout", "ten", "expected seconds, got 'ten'"),
+        ("--allowed-hosts", " , ", "expected comma-separated names, got ' , '"),
+    ],
+)
+def test_unreadable_values_are_refused_by_the_parser_saying_what_was_expected(
+    option: str, value: str, expected: str, capsys
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["serve", option, value])
+
+    assert exit_info.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
 def test_missing_model_path_is_a_clear_error(tmp_path, capsys) -> None:
     missing = tmp_path / "no-such-model"
 

@@ -1,4 +1,5 @@
-"""/docs and /redoc work offline: their scripts and styles come from the service, not a CDN."""
+"""/docs, /redoc and the upload page work offline: their scripts and styles come from the service,
+not a CDN, and only the files it ships are served."""
 
 from __future__ import annotations
 
@@ -25,3 +26,28 @@ def test_an_unknown_docs_asset_is_a_json_404(client) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["kind"] == "not_found"
+
+
+def test_a_docs_asset_name_the_service_does_not_ship_is_a_json_404_naming_it(client) -> None:
+    response = client.get("/docs-assets/evil.js")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["kind"] == "not_found"
+    assert "no docs asset 'evil.js'" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type"), [("app.js", "text/javascript"), ("app.css", "text/css")]
+)
+def test_the_upload_pages_static_files_are_served_with_their_media_type(client, name, media_type):
+    response = client.get(f"/static/{name}")
+
+    assert response.status_code == 200 and len(response.content) > 100
+    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+
+
+def test_a_static_file_the_service_does_not_ship_is_a_json_404_naming_it(client) -> None:
+    response = client.get("/static/secrets.txt")
+
+    assert response.status_code == 404
+    assert "no static file 'secrets.txt'" in response.json()["error"]["message"]

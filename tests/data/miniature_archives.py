@@ -26,10 +26,18 @@ from PIL import Image, ImageDraw
 
 @dataclass
 class FileServer:
-    """Serves ``files`` (path -> bytes) on 127.0.0.1, honouring Range unless told not to."""
+    """Serves ``files`` (path -> bytes) on 127.0.0.1, honouring Range unless told not to.
+
+    Misbehaviours to test against: ``refuse`` answers a path with an HTTP error code,
+    ``range_shift`` answers a Range request from that many bytes later than asked, and
+    ``send_length=False`` leaves out Content-Length (the body ends when the connection does).
+    """
 
     files: dict[str, bytes] = field(default_factory=dict)
     honour_range: bool = True
+    refuse: dict[str, int] = field(default_factory=dict)
+    range_shift: int = 0
+    send_length: bool = True
     requests: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
 
@@ -45,13 +53,16 @@ def _handler_for(server: FileServer) -> type[http.server.BaseHTTPRequestHandler]
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             server.requests.append({"path": self.path, **dict(self.headers.items())})
             body = server.files.get(self.path.lstrip("/"))
+            if self.path.lstrip("/") in server.refuse:
+                self.send_error(server.refuse[self.path.lstrip("/")])
+                return
             if body is None:
                 self.send_error(404, "Not Found")
                 return
             start = 0
             range_header = self.headers.get("Range")
             if range_header and server.honour_range:
-                start = int(range_header.split("=")[1].split("-")[0])
+                start = int(range_header.split("=")[1].split("-")[0]) + server.range_shift
                 if start >= len(body):
                     self.send_error(416, "Range Not Satisfiable")
                     return
@@ -59,7 +70,8 @@ def _handler_for(server: FileServer) -> type[http.server.BaseHTTPRequestHandler]
                 self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
             else:
                 self.send_response(200)
-            self.send_header("Content-Length", str(len(body) - start))
+            if server.send_length:
+                self.send_header("Content-Length", str(len(body) - start))
             self.end_headers()
             self.wfile.write(body[start:])
 

@@ -156,3 +156,15 @@ def test_file_that_is_no_archive_is_refused(workdir: Path) -> None:
     bogus.write_bytes(b"just text")
     with pytest.raises(UnsafeArchiveError, match="neither a zip nor a tar"):
         extract_archive(bogus, workdir / "out")
+
+
+def test_a_member_reaching_outside_through_a_linked_folder_is_refused(tmp_path: Path) -> None:
+    from text_recognizer.data.archive import member_destination
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "xml").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnsafeArchiveError, match="'xml/a.xml' resolves outside the target"):
+        member_destination(root, "xml/a.xml")
+    assert member_destination(root, "lines/a.png") == (root / "lines" / "a.png").resolve()

@@ -83,6 +83,54 @@ def test_http_error_names_the_url_and_status(file_server, tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [(401, "wants credentials"), (403, "wants credentials"), (404, "pass --url"), (500, None)],
+)
+def test_an_http_error_carries_the_hint_for_its_status(file_server, tmp_path, code, hint):
+    file_server.refuse["data/archive.bin"] = code
+    with pytest.raises(DownloadError, match=rf"archive\.bin: HTTP {code} ") as caught:
+        download(file_server.url("data/archive.bin"), tmp_path / "archive.bin")
+    message = str(caught.value)
+    if hint is None:
+        assert "(" not in message.split(f"HTTP {code}")[1]
+    else:
+        assert hint in message
+
+
+def test_a_resume_answered_from_another_offset_is_refused_and_the_part_kept(
+    file_server, tmp_path: Path
+) -> None:
+    file_server.range_shift = 100
+    (tmp_path / "archive.bin.part").write_bytes(PAYLOAD[:12345])
+    with pytest.raises(DownloadError, match=r"asked for bytes from 12345 but the server answered"):
+        download(file_server.url("data/archive.bin"), tmp_path / "archive.bin", sha256=DIGEST)
+    assert (tmp_path / "archive.bin.part").read_bytes() == PAYLOAD[:12345]
+    assert not (tmp_path / "archive.bin").exists()
+
+
+def test_a_download_without_content_length_completes_with_an_unknown_total(
+    file_server, tmp_path: Path
+) -> None:
+    file_server.send_length = False
+    seen: list[tuple[int, int | None]] = []
+    dest = download(
+        file_server.url("data/archive.bin"),
+        tmp_path / "archive.bin",
+        sha256=DIGEST,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert dest.read_bytes() == PAYLOAD
+    assert seen and {total for _, total in seen} == {None}
+
+
+def test_an_existing_file_without_a_digest_to_check_is_kept_as_it_is(file_server, tmp_path):
+    (tmp_path / "archive.bin").write_bytes(b"an earlier download")
+    dest = download(file_server.url("data/archive.bin"), tmp_path / "archive.bin")
+    assert dest.read_bytes() == b"an earlier download"
+    assert file_server.requests == []
+
+
 def test_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="cannot connect"):
         download("http://127.0.0.1:9/x.bin", tmp_path / "x.bin", timeout=2)

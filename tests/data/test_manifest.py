@@ -96,3 +96,32 @@ def test_invalid_json_is_reported(tmp_path, records):
     (tmp_path / MANIFEST_JSON).write_text("{")
     with pytest.raises(ManifestError, match="not valid JSON"):
         read_manifest(tmp_path)
+
+
+def test_a_row_shorter_than_the_header_is_named_by_file_line_and_column(tmp_path):
+    write_manifest(tmp_path, [make_record(0), make_record(1)], {"kind": "lines"})
+    csv_path = tmp_path / MANIFEST_CSV
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    lines[2] = ",".join(lines[2].split(",")[:3])  # the second record, cut after three fields
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=rf"{MANIFEST_CSV}:3: missing column\(s\) width, "):
+        read_manifest(tmp_path)
+
+
+def test_a_manifest_csv_that_is_not_utf8_is_named_not_a_decoding_traceback(tmp_path):
+    write_manifest(tmp_path, [make_record(0)], {"kind": "lines"})
+    csv_path = tmp_path / MANIFEST_CSV
+    csv_path.write_bytes(csv_path.read_bytes() + b"s0001,images/\xff.png\n")
+    with pytest.raises(ManifestError, match=rf"{MANIFEST_CSV} is not a readable UTF-8 CSV file"):
+        read_manifest(tmp_path)
+
+
+def test_an_empty_data_set_has_zero_statistics_and_no_contact_sheet(tmp_path):
+    from text_recognizer.data.inspection import contact_sheet, dataset_stats
+
+    manifest = write_manifest(tmp_path, [], {"kind": "lines"})
+    stats = dataset_stats(manifest)
+    assert stats["records"] == 0
+    assert stats["label_chars"] == {"min": 0, "median": 0, "mean": 0.0, "max": 0}
+    with pytest.raises(ManifestError, match="has no records to show"):
+        contact_sheet(manifest)

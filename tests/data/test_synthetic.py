@@ -17,7 +17,11 @@ from text_recognizer.data.fonts import discover_fonts  # noqa: E402
 from text_recognizer.data.manifest import read_manifest  # noqa: E402
 from text_recognizer.data.page import is_inverted, normalize_page  # noqa: E402
 from text_recognizer.data.preprocess import to_grayscale  # noqa: E402
-from text_recognizer.data.synthetic import SyntheticConfig, render_sample  # noqa: E402
+from text_recognizer.data.synthetic import (  # noqa: E402
+    SyntheticConfig,
+    render_sample,
+    split_for_index,
+)
 from text_recognizer.errors import ManifestError, TextRecognizerError  # noqa: E402
 from text_recognizer.io import sha256_file  # noqa: E402
 from text_recognizer.vocab import DEFAULT_VOCABULARY  # noqa: E402
@@ -233,6 +237,29 @@ def test_a_folder_with_other_files_is_refused(tmp_path) -> None:
     with pytest.raises(ManifestError, match="notes.txt"):
         synthetic.generate_dataset(tmp_path, "lines", 1, seed=0)
     assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_a_file_where_the_data_set_folder_should_be_is_refused(tmp_path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    with pytest.raises(ManifestError, match="data exists and is not a folder"):
+        synthetic.generate_dataset(tmp_path / "data", "lines", 1, seed=0)
+    assert (tmp_path / "data").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("short", "full", "past_the_sum"),
+    [((0.4, 0.1, 0.1), (0.4, 0.1, 0.5), "test"), ((0.5, 0.2, 0.0), (0.5, 0.2, 0.3), "train")],
+)
+def test_an_index_past_fractions_that_fall_short_of_one_goes_to_the_last_split_with_a_share(
+    short, full, past_the_sum
+) -> None:
+    """Fractions within rounding of 1 can leave a sliver past their sum: it must not vanish,
+    and it must not land in a split the caller gave no share."""
+    for index in range(200):
+        expected = split_for_index(index, full)
+        if expected == "test":  # beyond the short fractions' sum
+            expected = past_the_sum
+        assert split_for_index(index, short) == expected
 
 
 def test_non_positive_sizes_are_refused(tmp_path) -> None:

@@ -60,3 +60,10 @@ def test_staged_folder_with_a_reordered_vocabulary_is_refused(staged_lines, tmp_
     torch.save(payload, tmp_path / "model.pt")
     with pytest.raises(StagedModelError, match="different vocabulary"):
         load_staged(tmp_path)
+
+
+@pytest.mark.parametrize("reader", [load_staged, staged_folders])
+def test_a_model_file_that_is_not_a_checkpoint_is_named(tmp_path, reader):
+    (tmp_path / "model.pt").write_bytes(b"not a torch file")
+    with pytest.raises(StagedModelError, match=r"cannot read .*model\.pt"):
+        reader(tmp_path)

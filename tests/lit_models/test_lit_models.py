@@ -294,3 +294,19 @@ def test_the_paragraph_model_uses_plain_cross_entropy_unless_asked_to_smooth():
     """Label smoothing is an opt-in of the configs: by default the targets are one-hot."""
     assert ParagraphLitModel("tiny").hparams.label_smoothing == 0.0
     assert ParagraphLitModel("tiny", label_smoothing=0.1).hparams.label_smoothing == 0.1
+
+
+def test_a_vocabulary_the_model_config_was_not_built_for_is_refused_naming_both_sizes():
+    with pytest.raises(ModelInputError, match=r"model vocab_size \d+ != vocabulary size \d+"):
+        LineCTCLitModel("tiny", vocabulary="abc")
+
+
+def test_calling_the_line_module_runs_its_model_on_the_images_and_widths():
+    torch.manual_seed(0)
+    lit = LineCTCLitModel("tiny").eval()
+    images, widths = torch.rand(2, 1, 40, 96), torch.tensor([96, 64])
+    with torch.no_grad():
+        called, direct = lit(images, widths), lit.model(images, widths)
+    assert len(called) == len(direct)
+    for got, want in zip(called, direct):
+        assert torch.equal(got, want)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -41,6 +43,48 @@ def test_goldens_then_check_pass_and_a_moved_golden_fails_the_check(
     assert run_cli("regress", "check", *paths) == 1
     out = capsys.readouterr().out
     assert "expected: '<moved>'" in out and "regression check: FAILED" in out
+
+
+@pytest.fixture
+def recorded(tmp_path, tiny_model_dir, tiny_samples_dir, monkeypatch) -> list[str]:
+    """Goldens recorded for the tiny model; returns the check's path options."""
+    from text_recognizer.testing import numeric_goldens
+
+    monkeypatch.setattr(
+        numeric_goldens, "backend_outputs", _eager_only(numeric_goldens.backend_outputs)
+    )
+    paths = ["--model", str(tiny_model_dir), "--samples", str(tiny_samples_dir)]
+    paths += ["--goldens", str(tmp_path / "goldens"), "--suite", str(tmp_path / "none.json")]
+    assert run_cli("regress", "goldens", "--reason", "first", *paths) == 0
+    return paths
+
+
+def edit_goldens(paths: list[str], edit) -> None:
+    golden_file = Path(paths[paths.index("--goldens") + 1]) / TRANSCRIPTIONS_FILE
+    payload = json.loads(golden_file.read_text())
+    edit(payload)
+    golden_file.write_text(json.dumps(payload))
+
+
+def test_a_mean_cer_beyond_the_recorded_one_and_its_margin_fails_the_check(recorded, capsys):
+    def record_a_better_model(payload):
+        payload["mean_cer"] = payload["mean_cer"] - payload["margin"] - 0.01
+
+    edit_goldens(recorded, record_a_better_model)
+    capsys.readouterr()
+    assert run_cli("regress", "check", *recorded) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"mean CER [\d.]+ > recorded [\d.]+ \+ margin", out)
+
+
+def test_a_sample_without_a_golden_fails_the_check_naming_the_command_to_record_it(
+    recorded, capsys
+):
+    forgotten = []
+    edit_goldens(recorded, lambda payload: forgotten.append(payload["samples"].pop(0)["id"]))
+    capsys.readouterr()
+    assert run_cli("regress", "check", *recorded) == 1
+    assert f"{forgotten[0]}: no golden; run `" in capsys.readouterr().out
 
 
 def _eager_only(backend_outputs):

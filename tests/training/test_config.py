@@ -252,3 +252,16 @@ def test_each_shipped_learning_rate_divided_by_1000_is_refused(name):
     config["lit"]["lr"] /= 1000
     with pytest.raises(ExperimentConfigError, match=r"lit\.lr: .* is outside"):
         validate_config(config)
+
+
+def test_a_config_that_is_not_yaml_is_named(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("model: {kind: line_ctc\n", encoding="utf-8")
+    with pytest.raises(ExperimentConfigError, match=r"broken\.yaml is not valid YAML"):
+        load_config(bad)
+
+
+def test_overrides_beside_an_inline_model_config_are_refused():
+    config = tiny(model={"kind": "line_ctc", "config": {}, "overrides": {"dropout": 0.2}})
+    with pytest.raises(ExperimentConfigError, match="model.overrides: only with a preset name"):
+        validate_config(config)

@@ -122,3 +122,18 @@ def test_the_best_checkpoint_and_early_stopping_go_by_the_lowest_validation_cer(
     stopping = trainer.early_stopping_callback
     assert (best.monitor, best.mode, best.save_top_k) == ("val/cer", "min", 1)
     assert (stopping.monitor, stopping.mode) == ("val/cer", "min")
+
+
+def test_tensorboard_logging_without_tensorboard_is_refused_and_auto_falls_back_to_csv(
+    tmp_path, monkeypatch
+):
+    import sys
+
+    from lightning.pytorch.loggers import CSVLogger
+
+    from text_recognizer.training.experiment import ExperimentConfigError, _loggers
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # import tensorboard -> ImportError
+    with pytest.raises(ExperimentConfigError, match="needs `pip install tensorboard`"):
+        _loggers("tensorboard", tmp_path)
+    assert [type(logger) for logger in _loggers("auto", tmp_path)] == [CSVLogger]

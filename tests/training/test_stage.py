@@ -274,3 +274,50 @@ def test_half_precision_survives_calibration(line_checkpoint, tmp_path):
     payload = torch.load(report.folder / "model.pt", weights_only=True)
     assert payload["calibration"].get("temperature") is not None
     assert payload["state_dict"]["head.weight"].dtype == torch.float16
+
+
+def test_stage_command_prints_what_it_staged_and_how_each_export_matched(
+    line_checkpoint, tmp_path, capsys
+):
+    from text_recognizer.cli import main
+
+    out = tmp_path / "staged"
+    assert main(["stage", str(line_checkpoint), "--out", str(out), "--samples", "1"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+    assert printed[0] == f"staged {card['name']} {card['version']} into {out}"
+    assert f"  parameters: {card['parameters']:,}" in printed
+    for name, info in card["files"].items():
+        assert any(line.split() == [name, f"{info['bytes']:,}", "bytes"] for line in printed)
+    parity = [line for line in printed if line.startswith("  parity ")]
+    expected = card["export"]["parity"]["results"]
+    assert len(parity) == len(expected)
+    for line, result in zip(parity, expected):
+        assert line.startswith(f"  parity {result['backend']:<11} {result['part']:<28} max |diff|")
+        assert line.endswith("ok")
+
+
+def test_parity_images_are_rendered_from_the_test_split_of_the_generator():
+    from text_recognizer.data.synthetic import SyntheticConfig, render_sample, split_for_index
+    from text_recognizer.training.stage import parity_images
+
+    images, source = parity_images("lines", 2, seed=3)
+    config = SyntheticConfig(kind="lines", seed=3)
+    test_indices = [i for i in range(40) if split_for_index(i, config.split_fractions) == "test"]
+    expected = [render_sample(config, index).image for index in test_indices[:2]]
+    assert source == "synthetic test split (held-out fonts)"
+    assert [image.tobytes() for image in images] == [image.tobytes() for image in expected]
+
+
+def test_without_the_generator_parity_falls_back_to_fake_test_images_and_says_why(monkeypatch):
+    from text_recognizer.data import synthetic
+    from text_recognizer.training.stage import parity_images
+
+    def no_fonts(*args, **kwargs):
+        raise RuntimeError("no handwriting fonts installed")
+
+    monkeypatch.setattr(synthetic, "render_sample", no_fonts)
+    images, source = parity_images("lines", 2, seed=1)
+    expected = [render_fake("lines", index, seed=1, split="test")[0] for index in range(2)]
+    assert [image.tobytes() for image in images] == [image.tobytes() for image in expected]
+    assert source == "fake printed test images (RuntimeError: no handwriting fonts installed)"

@@ -153,11 +153,14 @@ def read_manifest(root: str | os.PathLike) -> Manifest:
         metadata = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ManifestError(f"{json_path} is not valid JSON: {error}") from None
-    with open(csv_path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        absent = [column for column in COLUMNS if column not in header]
-        if absent:
-            raise ManifestError(f"{csv_path}: header lacks column(s) {', '.join(absent)}")
-        records = [_parse_row(row, i + 2, csv_path) for i, row in enumerate(reader)]
+    try:
+        with open(csv_path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            absent = [column for column in COLUMNS if column not in header]
+            if absent:
+                raise ManifestError(f"{csv_path}: header lacks column(s) {', '.join(absent)}")
+            records = [_parse_row(row, i + 2, csv_path) for i, row in enumerate(reader)]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ManifestError(f"{csv_path} is not a readable UTF-8 CSV file: {error}") from None
     return Manifest(root=root, records=records, metadata=metadata)
