@@ -19,6 +19,7 @@ from scripts.unseen_bugs import (
     ROUND_9,
     ROUND_10,
     ROUND_11,
+    ROUND_12,
 )
 
 PROPERTY_TESTS = "tests/properties"
@@ -953,6 +954,15 @@ ROUND_11_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
     "bool_array_image_not_scaled_to_white": ("tests/inference/test_recognizer.py", "boolean"),
     "batch_retry_drops_request_mode": ("tests/api/test_batching.py", "keeps_the_requests_mode"),
 }
+#: Round 12 (26 of 30): a custom vocabulary dropped on its way to collation or decoding, a
+#: bytearray not opened as bytes, and a memoryview no longer read (the last already caught by
+#: the untaken-code tests written before the round was measured).
+ROUND_12_SURVIVOR_TESTS: dict[str, tuple[str, str | None]] = {
+    "preprocessor_line_collate_drops_vocabulary": ("tests/test_custom_vocabulary.py", None),
+    "line_greedy_decoding_drops_vocabulary": ("tests/test_custom_vocabulary.py", None),
+    "open_image_forgets_bytearray": ("tests/data/test_preprocess.py", "bytearray_or"),
+    "load_image_forgets_memoryview": ("tests/inference/test_backends.py", "memoryview"),
+}
 
 
 def _with_tests(bugs: tuple[Mutant, ...], tests: dict[str, tuple[str, str | None]]):
@@ -975,6 +985,7 @@ HELD_OUT_CAUGHT: tuple[Mutant, ...] = (
     + _with_tests(ROUND_9, ROUND_9_SURVIVOR_TESTS)
     + _with_tests(ROUND_10, ROUND_10_SURVIVOR_TESTS)
     + _with_tests(ROUND_11, ROUND_11_SURVIVOR_TESTS)
+    + _with_tests(ROUND_12, ROUND_12_SURVIVOR_TESTS)
 )
 
 MUTANTS = MUTANTS + BLIND_SPOTS + PIPELINE + HARNESS + HELD_OUT_CAUGHT

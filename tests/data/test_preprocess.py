@@ -335,3 +335,11 @@ def test_premultiplied_la_composites_like_its_straight_la_twin(ink, alpha):
     got = np.asarray(to_grayscale(premultiplied), dtype=float)
     want = np.asarray(to_grayscale(straight), dtype=float)
     assert np.abs(got - want).max() <= 2
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, io.BytesIO])
+def test_an_encoded_image_opens_the_same_from_bytes_a_bytearray_or_a_stream(wrap):
+    buffer = io.BytesIO()
+    Image.new("L", (12, 5), 77).save(buffer, format="PNG")
+    image = open_image(wrap(buffer.getvalue()))
+    assert image.size == (12, 5) and image.getextrema() == (77, 77)
