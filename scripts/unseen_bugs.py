@@ -3851,8 +3851,9 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the on-the-fly synthetic data set switches the generator's augmentat"
-            "ion off for the test split only, so validation samples are augmented"
+            "the on-the-fly synthetic data set switches the generator's "
+            "augmentation off for the test split only, so validation samples are "
+            "augmented"
         ),
     ),
     Mutant(
@@ -3863,20 +3864,20 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "wrong key: an IAM form's split is looked up by its form id instead o"
-            "f its writer, so every form lands in train"
+            "wrong key: an IAM form's split is looked up by its form id instead of "
+            "its writer, so every form lands in train"
         ),
     ),
     Mutant(
         name="iam_line_gap_above_measured_from_neighbour_top",
         path="text_recognizer/data/iam_forms.py",
-        original=("        above = (y0 - boxes[index - 1][3]) // 2 if index else paddin" "g\n"),
-        replacement=("        above = (y0 - boxes[index - 1][1]) // 2 if index else paddin" "g\n"),
+        original=("        above = (y0 - boxes[index - 1][3]) // 2 if index else " "padding\n"),
+        replacement=("        above = (y0 - boxes[index - 1][1]) // 2 if index else " "padding\n"),
         target="tests",
         keyword=None,
         description=(
-            "the gap above an IAM line is measured from the previous line's top i"
-            "nstead of its bottom, so crops take rows of the line above"
+            "the gap above an IAM line is measured from the previous line's top "
+            "instead of its bottom, so crops take rows of the line above"
         ),
     ),
     Mutant(
@@ -3887,8 +3888,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "Preprocessor.collate drops its vocab argument for lines, so line bat"
-            "ches are always encoded with the default vocabulary"
+            "Preprocessor.collate drops its vocab argument for lines, so line "
+            "batches are always encoded with the default vocabulary"
         ),
     ),
     Mutant(
@@ -3902,8 +3903,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "open_image wraps bytes but not bytearray in a buffer, so a bytearray"
-            " upload fails with a raw error instead of decoding"
+            "open_image wraps bytes but not bytearray in a buffer, so a bytearray "
+            "upload fails with a raw error instead of decoding"
         ),
     ),
     Mutant(
@@ -3914,41 +3915,41 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the photometric augmentation returns early whenever contrast and bri"
-            "ghtness are neutral, so a configured pixel noise is never added"
+            "the photometric augmentation returns early whenever contrast and "
+            "brightness are neutral, so a configured pixel noise is never added"
         ),
     ),
     Mutant(
         name="line_zero_width_not_clamped_to_one",
         path="text_recognizer/models/line_ctc.py",
         original=(
-            "        lengths = widths.to(images.device).long().clamp(min=1, max=i"
-            "mages.shape[-1])\n"
+            "        lengths = widths.to(images.device).long().clamp(min=1, "
+            "max=images.shape[-1])\n"
         ),
         replacement=(
-            "        lengths = widths.to(images.device).long().clamp(max=images.s" "hape[-1])\n"
+            "        lengths = " "widths.to(images.device).long().clamp(max=images.shape[-1])\n"
         ),
         target="tests",
         keyword=None,
         description=(
-            "the line model no longer clamps widths to at least one pixel, so a z"
-            "ero width yields zero frames and an empty, all-masked output"
+            "the line model no longer clamps widths to at least one pixel, so a "
+            "zero width yields zero frames and an empty, all-masked output"
         ),
     ),
     Mutant(
         name="position_table_sized_by_shorter_side",
         path="text_recognizer/models/paragraph_transformer.py",
         original=(
-            "config.d_model, max(config.image_height, config.image_width) // stri" "de + 1\n"
+            "config.d_model, max(config.image_height, config.image_width) // " "stride + 1\n"
         ),
         replacement=(
-            "config.d_model, min(config.image_height, config.image_width) // stri" "de + 1\n"
+            "config.d_model, min(config.image_height, config.image_width) // " "stride + 1\n"
         ),
         target="tests",
         keyword=None,
         description=(
-            "the 2-D position table is sized by the shorter page side, so non-squ"
-            "are paragraph configs run past the table in encode"
+            "the 2-D position table is sized by the shorter page side, so "
+            "non-square paragraph configs run past the table in encode"
         ),
     ),
     Mutant(
@@ -3956,16 +3957,16 @@ ROUND_12: tuple[Mutant, ...] = (
         path="text_recognizer/models/paragraph_transformer.py",
         original=(
             "        if self.d_model % self.heads:\n"
-            '            raise ModelInputError(f"d_model {self.d_model} is not di'
-            'visible by {self.heads} heads")\n'
+            '            raise ModelInputError(f"d_model {self.d_model} is not '
+            'divisible by {self.heads} heads")\n'
         ),
         replacement="",
         target="tests",
         keyword=None,
         description=(
-            "ParagraphTransformerConfig accepts a d_model not divisible by its he"
-            "ads; the model fails later with a raw shape error instead of ModelIn"
-            "putError"
+            "ParagraphTransformerConfig accepts a d_model not divisible by its "
+            "heads; the model fails later with a raw shape error instead of "
+            "ModelInputError"
         ),
     ),
     Mutant(
@@ -3981,8 +3982,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "a requested max_length above the model's own is no longer capped, so"
-            " autoregressive decoding runs past the model's position table"
+            "a requested max_length above the model's own is no longer capped, so "
+            "autoregressive decoding runs past the model's position table"
         ),
     ),
     Mutant(
@@ -3999,8 +4000,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the log-add helper loses its -inf shortcuts, so adding two impossibl"
-            "e paths in CTC beam search gives NaN and poisons the beam ranking"
+            "the log-add helper loses its -inf shortcuts, so adding two impossible "
+            "paths in CTC beam search gives NaN and poisons the beam ranking"
         ),
     ),
     Mutant(
@@ -4011,8 +4012,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "without lengths, CTC decoding takes the batch size as every row's fr"
-            "ame count and the frame count as the number of rows"
+            "without lengths, CTC decoding takes the batch size as every row's "
+            "frame count and the frame count as the number of rows"
         ),
     ),
     Mutant(
@@ -4023,8 +4024,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the line LightningModule decodes greedily with the default vocabular"
-            "y, ignoring a custom one it was trained with"
+            "the line LightningModule decodes greedily with the default "
+            "vocabulary, ignoring a custom one it was trained with"
         ),
     ),
     Mutant(
@@ -4032,14 +4033,14 @@ ROUND_12: tuple[Mutant, ...] = (
         path="text_recognizer/lit_models/paragraph.py",
         original="            logits.float().transpose(1, 2),\n",
         replacement=(
-            "            logits.float().reshape(logits.shape[0], logits.shape[2],"
-            " logits.shape[1]),\n"
+            "            logits.float().reshape(logits.shape[0], logits.shape[2], "
+            "logits.shape[1]),\n"
         ),
         target="tests",
         keyword=None,
         description=(
-            "the paragraph cross-entropy gets (B, C, L) logits by a reshape inste"
-            "ad of a transpose, scrambling classes and positions"
+            "the paragraph cross-entropy gets (B, C, L) logits by a reshape "
+            "instead of a transpose, scrambling classes and positions"
         ),
     ),
     Mutant(
@@ -4050,8 +4051,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "swapped arguments: the logged WER is normalised by the predicted wor"
-            "ds instead of the reference words"
+            "swapped arguments: the logged WER is normalised by the predicted "
+            "words instead of the reference words"
         ),
     ),
     Mutant(
@@ -4062,8 +4063,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "evaluate_folder treats limit=0 as no limit and scores the whole spli"
-            "t instead of refusing an empty selection"
+            "evaluate_folder treats limit=0 as no limit and scores the whole split "
+            "instead of refusing an empty selection"
         ),
     ),
     Mutant(
@@ -4074,8 +4075,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "wrong key: predict_step reads batch['id'], which batches never hold,"
-            " so every prediction batch reports no ids"
+            "wrong key: predict_step reads batch['id'], which batches never hold, "
+            "so every prediction batch reports no ids"
         ),
     ),
     Mutant(
@@ -4088,9 +4089,9 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the base LightningModule drops subclass arguments from its hyperpara"
-            "meters, so the paragraph model's label_smoothing is neither saved no"
-            "r readable"
+            "the base LightningModule drops subclass arguments from its "
+            "hyperparameters, so the paragraph model's label_smoothing is neither "
+            "saved nor readable"
         ),
     ),
     Mutant(
@@ -4125,9 +4126,9 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "mis-ordered step: a segmented page's newline is appended after a lin"
-            "e instead of before it, so character confidences and indices no long"
-            "er line up with the text"
+            "mis-ordered step: a segmented page's newline is appended after a line "
+            "instead of before it, so character confidences and indices no longer "
+            "line up with the text"
         ),
     ),
     Mutant(
@@ -4150,8 +4151,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "plain() forgets paths: a Path in staged metadata or the model card i"
-            "s stored as its repr ('PosixPath(...)') instead of the path"
+            "plain() forgets paths: a Path in staged metadata or the model card is "
+            "stored as its repr ('PosixPath(...)') instead of the path"
         ),
     ),
     Mutant(
@@ -4162,8 +4163,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "`data generate` loses the negation of --no-augment: sets are clean b"
-            "y default and augmented only when --no-augment is given"
+            "`data generate` loses the negation of --no-augment: sets are clean by "
+            "default and augmented only when --no-augment is given"
         ),
     ),
     Mutant(
@@ -4174,8 +4175,8 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "`predict` prints a failed image's error on stdout among the transcri"
-            "ptions instead of on stderr"
+            "`predict` prints a failed image's error on stdout among the "
+            "transcriptions instead of on stderr"
         ),
     ),
     Mutant(
@@ -4201,9 +4202,9 @@ ROUND_12: tuple[Mutant, ...] = (
         target="tests",
         keyword=None,
         description=(
-            "the recognize route loses its InvalidImageError branch, so images th"
-            "e recognizer refuses get kind unprocessable_input instead of invalid"
-            "_image"
+            "the recognize route loses its InvalidImageError branch, so images the "
+            "recognizer refuses get kind unprocessable_input instead of "
+            "invalid_image"
         ),
     ),
     Mutant(
@@ -4222,30 +4223,30 @@ ROUND_12: tuple[Mutant, ...] = (
         name="iam_suite_loses_writer_disjointness",
         path="text_recognizer/validation/suites.py",
         original=(
-            '        return replace(base, name="iam", image_height=height, writer'
-            "s_disjoint_by_split=True)\n"
+            '        return replace(base, name="iam", image_height=height, '
+            "writers_disjoint_by_split=True)\n"
         ),
         replacement='        return replace(base, name="iam", image_height=height)\n',
         target="tests",
         keyword=None,
         description=(
-            "lost flag: the IAM suite no longer treats its splits as writer-disjo"
-            "int, so a test writer leaking into train is not reported"
+            "lost flag: the IAM suite no longer treats its splits as "
+            "writer-disjoint, so a test writer leaking into train is not reported"
         ),
     ),
     Mutant(
         name="model_overrides_not_validated",
         path="text_recognizer/training/config.py",
         original=(
-            '    check_mapping(model.get("overrides") or {}, fields, "model.overr' 'ides")\n'
+            '    check_mapping(model.get("overrides") or {}, fields, ' '"model.overrides")\n'
         ),
         replacement="",
         target="tests",
         keyword=None,
         description=(
-            "model.overrides is no longer checked against the model config's fiel"
-            "ds, so a misspelt override passes validation and fails only when the"
-            " run starts"
+            "model.overrides is no longer checked against the model config's "
+            "fields, so a misspelt override passes validation and fails only when "
+            "the run starts"
         ),
     ),
     Mutant(

@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from text_recognizer.data.fake import render_fake
+from text_recognizer.data.page import normalize_page
 from text_recognizer.errors import InvalidImageError, StagedModelError
 from text_recognizer.export import ONNX_DECODER_FILE, ONNX_FILE, TORCHSCRIPT_FILE
 from text_recognizer.recognizer import Recognizer, choose_kind, image_bytes, load_image
-from text_recognizer.data.page import normalize_page
 
 #: Enough decoder steps for the step's cache to be written and read back several times.
 FIRST_TOKENS = 5

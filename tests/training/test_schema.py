@@ -72,8 +72,8 @@ def test_a_dataclass_hint_checks_a_mapping_against_its_fields():
     check_type({"width": 3}, Box, "box")
     with pytest.raises(SchemaError, match=r"^box\.width: expected int, got str"):
         check_type({"width": "3"}, Box, "box")
-    with pytest.raises(SchemaError, match=r"^box\.widht: unknown key; did you mean width\?"):
-        check_type({"widht": 3}, Box, "box")
+    with pytest.raises(SchemaError, match=r"^box\.widths: unknown key; did you mean width\?"):
+        check_type({"widths": 3}, Box, "box")
 
 
 def test_a_class_hint_takes_only_its_instances():
