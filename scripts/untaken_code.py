@@ -68,8 +68,9 @@ def untaken_in_report(report: Path, root: Path = REPO_ROOT) -> list[Untaken]:
         path = _repository_path(cls.get("filename", ""), sources, root)
         if path is None or not _held_to_account(path):
             continue
-        lines = (root / path).read_text(encoding="utf-8").splitlines()
-        functions = _function_of_each_line(root / path)
+        source = (root / path).read_text(encoding="utf-8")
+        lines = source.splitlines()
+        functions = function_of_each_line(source)
         for line in cls.iter("line"):
             number = int(line.get("number", "0"))
             text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
@@ -107,7 +108,7 @@ def _target(target: str, lines: list[str]) -> str:
     return f"line {number} ({text})"
 
 
-def _function_of_each_line(module: Path) -> dict[int, str]:
+def function_of_each_line(source: str) -> dict[int, str]:
     """Line number -> qualified name of the innermost function or class holding it."""
     owner: dict[int, str] = {}
 
@@ -121,7 +122,7 @@ def _function_of_each_line(module: Path) -> dict[int, str]:
             else:
                 visit(child, qualname)
 
-    visit(ast.parse(module.read_text(encoding="utf-8")), ())
+    visit(ast.parse(source), ())
     return owner
 
 

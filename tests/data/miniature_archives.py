@@ -52,9 +52,10 @@ def _handler_for(server: FileServer) -> type[http.server.BaseHTTPRequestHandler]
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             server.requests.append({"path": self.path, **dict(self.headers.items())})
-            body = server.files.get(self.path.lstrip("/"))
-            if self.path.lstrip("/") in server.refuse:
-                self.send_error(server.refuse[self.path.lstrip("/")])
+            name = self.path.lstrip("/")
+            body = server.files.get(name)
+            if name in server.refuse:
+                self.send_error(server.refuse[name])
                 return
             if body is None:
                 self.send_error(404, "Not Found")

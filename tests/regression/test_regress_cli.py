@@ -23,24 +23,15 @@ def run_cli(*argv: str) -> int:
     return args.func(args)
 
 
-def test_goldens_then_check_pass_and_a_moved_golden_fails_the_check(
-    tmp_path, tiny_model_dir, tiny_samples_dir, capsys, monkeypatch
-):
-    from text_recognizer.testing import numeric_goldens
+def test_goldens_then_check_pass_and_a_moved_golden_fails_the_check(recorded, capsys):
+    assert run_cli("regress", "check", *recorded) == 0
 
-    monkeypatch.setattr(
-        numeric_goldens, "backend_outputs", _eager_only(numeric_goldens.backend_outputs)
-    )
-    paths = ["--model", str(tiny_model_dir), "--samples", str(tiny_samples_dir)]
-    paths += ["--goldens", str(tmp_path / "goldens"), "--suite", str(tmp_path / "none.json")]
-    assert run_cli("regress", "goldens", "--reason", "first", *paths) == 0
-    assert run_cli("regress", "check", *paths) == 0
-    golden_file = tmp_path / "goldens" / TRANSCRIPTIONS_FILE
-    payload = json.loads(golden_file.read_text())
-    payload["samples"][0]["prediction"] = "<moved>"
-    golden_file.write_text(json.dumps(payload))
+    def move_the_first(payload):
+        payload["samples"][0]["prediction"] = "<moved>"
+
+    edit_goldens(recorded, move_the_first)
     capsys.readouterr()
-    assert run_cli("regress", "check", *paths) == 1
+    assert run_cli("regress", "check", *recorded) == 1
     out = capsys.readouterr().out
     assert "expected: '<moved>'" in out and "regression check: FAILED" in out
 

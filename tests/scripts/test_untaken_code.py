@@ -4,14 +4,19 @@ functions that exist, each with a reason."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from scripts.untaken_code import Untaken, check, judge, untaken_in_report
+from scripts.untaken_code import (
+    Untaken,
+    check,
+    function_of_each_line,
+    judge,
+    untaken_in_report,
+)
 from tests.conftest import REPO_ROOT
 from tests.untaken_code import UNTAKEN
 
@@ -98,17 +103,6 @@ def test_an_unreadable_report_exits_2_naming_it(tmp_path, capsys):
 def test_every_ledger_entry_names_a_function_that_exists_with_a_count_and_a_reason():
     for site, (count, reason) in UNTAKEN.items():
         path, function = site.split("::")
-        tree = ast.parse((REPO_ROOT / path).read_text(encoding="utf-8"))
-        assert function == "<module>" or function in qualified_names(tree), site
+        defined = function_of_each_line((REPO_ROOT / path).read_text(encoding="utf-8"))
+        assert function == "<module>" or function in defined.values(), site
         assert count >= 1 and len(reason) > 20, site
-
-
-def qualified_names(tree: ast.AST, prefix: str = "") -> set[str]:
-    names = set()
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            name = f"{prefix}{node.name}"
-            names |= {name} | qualified_names(node, f"{name}.")
-        else:
-            names |= qualified_names(node, prefix)
-    return names

@@ -57,5 +57,5 @@ def test_an_exception_inside_a_metric_is_reported_with_its_message(info, error):
 def test_a_manifest_csv_that_is_not_utf8_is_named(tmp_path):
     (tmp_path / MANIFEST_JSON).write_text(json.dumps({"kind": "lines"}), encoding="utf-8")
     (tmp_path / MANIFEST_CSV).write_bytes(b"id,path\n\xff\xfe,broken.png\n")
-    with pytest.raises(ManifestError, match=f"{MANIFEST_CSV} is not a readable CSV file"):
+    with pytest.raises(ManifestError, match=f"{MANIFEST_CSV} is not a readable UTF-8 CSV file"):
         read_raw_manifest(tmp_path)

@@ -138,29 +138,44 @@ def _parse_row(row: dict[str, str], line: int, path: Path) -> ManifestRecord:
     return ManifestRecord(**{column: values[column] for column in COLUMNS})
 
 
-def read_manifest(root: str | os.PathLike) -> Manifest:
-    """Read a data set folder's manifest, with errors that name the file and line."""
-    root = Path(root)
+def read_manifest_files(
+    root: Path, missing_hint: str = ""
+) -> tuple[dict[str, Any], list[str], list[dict[str, str]]]:
+    """``manifest.json``'s object, ``manifest.csv``'s header and its rows as strings; what the
+    files cannot give (absent, not UTF-8, not JSON or CSV) is a :class:`ManifestError` naming
+    the file. Shared by :func:`read_manifest` and validation, which reads the raw strings."""
     csv_path, json_path = root / MANIFEST_CSV, root / MANIFEST_JSON
     if not root.is_dir():
         raise ManifestError(f"{root} is not a folder")
     if not csv_path.is_file() or not json_path.is_file():
         raise ManifestError(
-            f"{root} has no complete manifest ({MANIFEST_CSV} and {MANIFEST_JSON}); "
-            "generate one with `text-recognizer data generate`"
+            f"{root} has no complete manifest ({MANIFEST_CSV} and {MANIFEST_JSON}){missing_hint}"
         )
     try:
         metadata = json.loads(json_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ManifestError(f"{json_path} is not valid JSON: {error}") from None
+    if not isinstance(metadata, dict):
+        raise ManifestError(f"{json_path} must hold a JSON object")
     try:
         with open(csv_path, encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            absent = [column for column in COLUMNS if column not in header]
-            if absent:
-                raise ManifestError(f"{csv_path}: header lacks column(s) {', '.join(absent)}")
-            records = [_parse_row(row, i + 2, csv_path) for i, row in enumerate(reader)]
+            rows = list(reader)
+            header = list(reader.fieldnames or [])
     except (UnicodeDecodeError, csv.Error) as error:
         raise ManifestError(f"{csv_path} is not a readable UTF-8 CSV file: {error}") from None
+    return metadata, header, rows
+
+
+def read_manifest(root: str | os.PathLike) -> Manifest:
+    """Read a data set folder's manifest, with errors that name the file and line."""
+    root = Path(root)
+    metadata, header, rows = read_manifest_files(
+        root, "; generate one with `text-recognizer data generate`"
+    )
+    csv_path = root / MANIFEST_CSV
+    absent = [column for column in COLUMNS if column not in header]
+    if absent:
+        raise ManifestError(f"{csv_path}: header lacks column(s) {', '.join(absent)}")
+    records = [_parse_row(row, i + 2, csv_path) for i, row in enumerate(rows)]
     return Manifest(root=root, records=records, metadata=metadata)

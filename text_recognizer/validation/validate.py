@@ -9,14 +9,12 @@ an HTML page).
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from text_recognizer.data.manifest import MANIFEST_CSV, MANIFEST_JSON
+from text_recognizer.data.manifest import MANIFEST_CSV, read_manifest_files
 from text_recognizer.errors import ManifestError
 from text_recognizer.extras import require
 from text_recognizer.validation.expectations import Suite, build_suite
@@ -39,24 +37,9 @@ SAMPLE_SIZE = 5
 
 def read_raw_manifest(root: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """manifest.json and manifest.csv's rows as strings, so bad fields reach the suite."""
-    if not root.is_dir():
-        raise ManifestError(f"{root} is not a folder")
-    csv_path, json_path = root / MANIFEST_CSV, root / MANIFEST_JSON
-    if not csv_path.is_file() or not json_path.is_file():
-        raise ManifestError(f"{root} has no complete manifest ({MANIFEST_CSV} and {MANIFEST_JSON})")
-    try:
-        metadata = json.loads(json_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ManifestError(f"{json_path} is not valid JSON: {error}") from None
-    if not isinstance(metadata, dict):
-        raise ManifestError(f"{json_path} must hold a JSON object")
-    try:
-        with open(csv_path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise ManifestError(f"{csv_path} is not a readable CSV file: {error}") from None
+    metadata, _, rows = read_manifest_files(root)
     if not rows:
-        raise ManifestError(f"{csv_path} has no rows")
+        raise ManifestError(f"{root / MANIFEST_CSV} has no rows")
     return metadata, rows
 
 
